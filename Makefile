@@ -1,0 +1,38 @@
+# aiida-enatom: the two commands of the README are `make quickstart` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := quantum-espresso quantum-espresso-data
+
+.PHONY: system venv quickstart test lint bench clean
+
+# Debian packages the project needs (Quantum ESPRESSO 6.7 and its reference data).
+system:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[tests]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Install everything and run the main job on the embedded default.
+quickstart: system venv
+	$(BIN)/aiida-enatom quickstart
+
+# Install what the tests need and run the whole suite (lint included).
+test: system venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -ra
+
+bench: venv
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Calculations: calcfunctions that wrap one pure function each."""

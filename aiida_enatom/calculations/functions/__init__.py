@@ -1,0 +1,1 @@
+"""One calcfunction per module."""

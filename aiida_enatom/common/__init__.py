@@ -1,0 +1,1 @@
+"""Shared enums and small types (pure)."""

@@ -1,0 +1,1 @@
+"""Pure parsers and writers of Quantum ESPRESSO and volumetric files: str or path in, dataclass out (no AiiDA)."""

@@ -1,0 +1,27 @@
+"""Pure numerics (numpy/scipy only): α²F moments, T_c, Eliashberg, per-atom splits, I², Helmholtz decomposition.
+
+Units: meV, K, amu, Å. Nothing in this package imports AiiDA, click or (at module level) matplotlib.
+"""
+
+from aiida_enatom.numerics.moments import Moments, a2f_area, coupling_lambda, cumulative_lambda, moments, omega_log
+from aiida_enatom.numerics.spectra import Alpha2F
+from aiida_enatom.numerics.tc import (
+    allen_dynes_tc,
+    leavens_carbotte_tc,
+    mcmillan_tc,
+    strong_coupling_tc,
+)
+
+__all__ = (
+    'Alpha2F',
+    'Moments',
+    'a2f_area',
+    'allen_dynes_tc',
+    'coupling_lambda',
+    'cumulative_lambda',
+    'leavens_carbotte_tc',
+    'mcmillan_tc',
+    'moments',
+    'omega_log',
+    'strong_coupling_tc',
+)

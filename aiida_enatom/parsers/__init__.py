@@ -1,0 +1,1 @@
+"""AiiDA parsers (thin shells around :mod:`aiida_enatom.io`)."""

@@ -1,0 +1,1 @@
+"""Matplotlib plots in the ``ax=`` style; matplotlib is imported lazily inside each function."""

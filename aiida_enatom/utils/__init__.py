@@ -1,0 +1,1 @@
+"""Helpers of the AiiDA layer (conversions between nodes and pure dataclasses)."""

@@ -1,0 +1,1 @@
+"""WorkChains (orchestration only) and their YAML protocols."""
