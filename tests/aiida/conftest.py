@@ -1,0 +1,41 @@
+"""Fixtures of the AiiDA layer: a temporary ``core.sqlite_dos`` profile and InstalledCodes for Debian's QE."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from aiida.tools.pytest_fixtures import *  # noqa: F403
+
+#: Prepend text that lets OpenMPI run as root and keeps QE single-threaded (see shared STACK-NOTES).
+MPI_PREPEND_TEXT = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'
+
+QE_PLUGINS = {
+    'pw.x': 'quantumespresso.pw',
+    'ph.x': 'quantumespresso.ph',
+    'q2r.x': 'quantumespresso.q2r',
+    'matdyn.x': 'quantumespresso.matdyn',
+    'pp.x': 'quantumespresso.pp',
+    'projwfc.x': 'quantumespresso.projwfc',
+}
+
+
+@pytest.fixture
+def qe_codes(aiida_localhost):
+    """Return ``{executable: InstalledCode}`` for the Debian QE executables on the test profile's localhost."""
+    from aiida import orm
+
+    aiida_localhost.set_prepend_text(MPI_PREPEND_TEXT)
+    codes = {}
+    for executable, plugin in QE_PLUGINS.items():
+        path = shutil.which(executable)
+        if path is None:
+            pytest.fail(f'{executable} is not on PATH: install it with `apt-get install quantum-espresso`')
+        label = f'test-{executable}'
+        try:
+            codes[executable] = orm.load_code(f'{label}@{aiida_localhost.label}')
+        except Exception:  # noqa: BLE001 - not yet created on this profile
+            codes[executable] = orm.InstalledCode(
+                computer=aiida_localhost, filepath_executable=path, label=label, default_calc_job_plugin=plugin
+            ).store()
+    return codes
