@@ -1,0 +1,61 @@
+"""Helpers shared by the CLI commands: reading structure files and launching processes."""
+
+from __future__ import annotations
+
+import pathlib
+
+import click
+from aiida.cmdline.utils import echo
+
+
+def read_structure(path: str | pathlib.Path):
+    """Read a CIF, POSCAR or QE input file with pymatgen and return an unstored ``StructureData``.
+
+    Raises
+    ------
+    click.BadParameter
+        If the file cannot be read as a crystal structure; the message names the file and the formats tried.
+    """
+    from aiida import orm
+    from pymatgen.core import Structure
+
+    path = pathlib.Path(path)
+    errors = []
+    try:
+        structure = Structure.from_file(str(path))
+    except Exception as exception:  # noqa: BLE001 - pymatgen raises many types; we report them all
+        errors.append(f'pymatgen: {exception}')
+        try:
+            from pymatgen.io.pwscf import PWInput
+
+            structure = PWInput.from_file(str(path)).structure
+        except Exception as exception_qe:  # noqa: BLE001
+            errors.append(f'QE input: {exception_qe}')
+            raise click.BadParameter(
+                f'{path}: not a readable structure file (CIF, POSCAR/CONTCAR or pw.x input); ' + '; '.join(errors),
+                param_hint='STRUCTURE_FILE',
+            ) from None
+    return orm.StructureData(pymatgen=structure)
+
+
+def launch_process(builder, daemon: bool) -> None:
+    """Run ``builder`` in-process (printing its PK when done) or submit it to the daemon (printing the PK)."""
+    from aiida.engine import run_get_node, submit
+
+    process_name = builder.process_class.__name__
+    if daemon:
+        try:
+            node = submit(builder)
+        except Exception as exception:  # noqa: BLE001 - e.g. no broker configured for this profile
+            echo.echo_critical(
+                f'cannot submit {process_name}: {exception}. Run without --daemon, or configure a broker '
+                '(see `aiida-enatom setup --help`).'
+            )
+        echo.echo_success(f'submitted {process_name}<{node.pk}> to the daemon')
+        echo.echo(str(node.pk))
+        return
+    echo.echo_report(f'running {process_name} in this process; this can take a while')
+    _, node = run_get_node(builder)
+    state = 'finished ok' if node.is_finished_ok else f'failed with exit status {node.exit_status}'
+    (echo.echo_success if node.is_finished_ok else echo.echo_warning)(f'{process_name}<{node.pk}> {state}')
+    echo.echo(str(node.pk))
