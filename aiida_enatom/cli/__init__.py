@@ -7,20 +7,40 @@ subcommand in its own module.
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import click
-from aiida.cmdline.groups import VerdiCommandGroup
-from aiida.cmdline.params import options, types
+
+# AiiDA creates its configuration folder on first import, as `verdi` does; the warning is noise for a CLI user.
+warnings.filterwarnings('ignore', message='Creating AiiDA configuration folder')
+
+from aiida.cmdline.groups import VerdiCommandGroup  # noqa: E402
+from aiida.cmdline.params import options, types  # noqa: E402
 
 __all__ = ('LazyVerdiGroup', 'cmd_root')
 
 
 class LazyVerdiGroup(VerdiCommandGroup):
-    """A :class:`VerdiCommandGroup` whose subcommands are given as ``'module:attribute'`` strings."""
+    """A :class:`VerdiCommandGroup` whose subcommands are given as ``(module:attribute, short help)`` pairs.
 
-    def __init__(self, *args, lazy_subcommands: dict[str, str] | None = None, **kwargs):
+    ``--help`` lists them from the short help without importing them.
+    """
+
+    def __init__(self, *args, lazy_subcommands: dict[str, tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy_subcommands = dict(lazy_subcommands or {})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the subcommands with their short help, importing none of the lazy ones."""
+        rows = [(name, self.lazy_subcommands[name][1]) for name in sorted(self.lazy_subcommands)]
+        rows += [
+            (name, command.get_short_help_str())
+            for name, command in sorted(self.commands.items())
+            if name not in self.lazy_subcommands
+        ]
+        if rows:
+            with formatter.section('Commands'):
+                formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Return the eager and the lazy subcommands, sorted."""
@@ -29,7 +49,7 @@ class LazyVerdiGroup(VerdiCommandGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Import a lazy subcommand on first use, then defer to :class:`VerdiCommandGroup`."""
         if cmd_name in self.lazy_subcommands and cmd_name not in self.commands:
-            module_name, attribute = self.lazy_subcommands[cmd_name].split(':')
+            module_name, attribute = self.lazy_subcommands[cmd_name][0].split(':')
             command = getattr(importlib.import_module(module_name), attribute)
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
@@ -40,12 +60,12 @@ class LazyVerdiGroup(VerdiCommandGroup):
     cls=LazyVerdiGroup,
     context_settings={'help_option_names': ['-h', '--help']},
     lazy_subcommands={
-        'analyse': 'aiida_enatom.cli.analyse:cmd_analyse',
-        'setup': 'aiida_enatom.cli.setup:cmd_setup',
-        'launch': 'aiida_enatom.cli.launch:cmd_launch',
-        'show': 'aiida_enatom.cli.show:cmd_show',
-        'export-enatom': 'aiida_enatom.cli.export:cmd_export_enatom',
-        'quickstart': 'aiida_enatom.cli.quickstart:cmd_quickstart',
+        'analyse': ('aiida_enatom.cli.analyse:cmd_analyse', 'Analyse α²F files without an AiiDA profile.'),
+        'setup': ('aiida_enatom.cli.setup:cmd_setup', 'Prepare profile, computer, QE codes and pseudopotentials.'),
+        'launch': ('aiida_enatom.cli.launch:cmd_launch', 'Launch a pressure point or an enatom calculation.'),
+        'show': ('aiida_enatom.cli.show:cmd_show', 'Show the metrics of a finished calculation.'),
+        'export-enatom': ('aiida_enatom.cli.export:cmd_export_enatom', 'Write enatom grids as XSF or cube files.'),
+        'quickstart': ('aiida_enatom.cli.quickstart:cmd_quickstart', 'Set up and run the embedded default job.'),
     },
 )
 @options.PROFILE(type=types.ProfileParamType(load_profile=True), expose_value=False)

@@ -11,8 +11,8 @@ from aiida_enatom.cli import LazyVerdiGroup
     'launch',
     cls=LazyVerdiGroup,
     lazy_subcommands={
-        'point': 'aiida_enatom.cli.launch_point:cmd_launch_point',
-        'enatom': 'aiida_enatom.cli.launch_enatom:cmd_launch_enatom',
+        'point': ('aiida_enatom.cli.launch_point:cmd_launch_point', 'Relax at pressure, then α²F and its split.'),
+        'enatom': ('aiida_enatom.cli.launch_enatom:cmd_launch_enatom', 'Displaced supercells → enatom potentials.'),
     },
 )
 def cmd_launch() -> None:
