@@ -1,0 +1,105 @@
+"""``aiida-enatom analyse`` runs without any AiiDA profile: checked in subprocesses with an empty AIIDA_PATH."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from aiida_enatom.constants import MEV_TO_K, THZ_TO_MEV
+
+REQUIRED_A2F_KEYS = {
+    'lambda',
+    'omega_log_meV',
+    'omega_1_meV',
+    'omega_2_meV',
+    'area_meV',
+    'tc_mcmillan_K',
+    'tc_allen_dynes_K',
+    'tc_leavens_carbotte_K',
+    'tc_eliashberg_K',
+    'mu_star',
+}
+
+
+def run_cli(*args: str, aiida_path: pathlib.Path) -> subprocess.CompletedProcess:
+    """Run ``aiida-enatom ARGS`` in a fresh interpreter whose AiiDA configuration folder has no profile."""
+    env = {**os.environ, 'AIIDA_PATH': str(aiida_path)}
+    command = [sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()', *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
+
+
+@pytest.fixture
+def einstein_file(tmp_path) -> pathlib.Path:
+    """A two-column file in THz: a Gaussian at 15 THz (62.04 meV) with λ = 2."""
+    nu = np.linspace(0.05, 25.0, 1000)
+    width, centre, coupling = 0.4, 15.0, 2.0
+    a2f = 0.5 * coupling * centre * np.exp(-0.5 * ((nu - centre) / width) ** 2) / (np.sqrt(2 * np.pi) * width)
+    path = tmp_path / 'einstein.dat'
+    np.savetxt(path, np.column_stack([nu, a2f]), header='nu (THz)  a2F')
+    return path
+
+
+def test_a2f_json_without_profile(einstein_file, tmp_path):
+    result = run_cli('analyse', 'a2f', str(einstein_file), '--unit', 'THz', '--json', aiida_path=tmp_path / 'aiida')
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert REQUIRED_A2F_KEYS <= set(data)
+    # Einstein spectrum: λ as built (to σ²/ω_E² ≈ 7e-4), ω_log ≈ ω_E in meV after the THz conversion
+    np.testing.assert_allclose(data['lambda'], 2.0, rtol=2e-3)
+    np.testing.assert_allclose(data['omega_log_meV'], 15.0 * THZ_TO_MEV, rtol=2e-3)
+    np.testing.assert_allclose(data['tc_leavens_carbotte_K'], 0.148 * data['area_meV'] * MEV_TO_K, rtol=1e-12)
+    assert 0 < data['tc_mcmillan_K'] < data['tc_allen_dynes_K'] < data['tc_eliashberg_K']
+    for config in (tmp_path / 'aiida').rglob('config.json'):  # no profile was needed nor created
+        assert not json.loads(config.read_text()).get('profiles')
+
+
+def test_a2f_table_and_plot(einstein_file, tmp_path):
+    plot = tmp_path / 'a2f.png'
+    result = run_cli(
+        'analyse', 'a2f', str(einstein_file), '--unit', 'THz', '--plot', str(plot), aiida_path=tmp_path / 'aiida'
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'T_c isotropic Eliashberg' in result.stdout
+    assert plot.stat().st_size > 10_000
+
+
+def test_derivative_json(einstein_file, tmp_path):
+    result = run_cli(
+        'analyse', 'derivative', str(einstein_file), '--unit', 'THz', '--json', aiida_path=tmp_path / 'aiida'
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {'tc_K', 'omega_meV', 'dtc_da2f_K_per_meV', 'peak_omega_over_kTc'} <= set(data)
+    assert len(data['omega_meV']) == len(data['dtc_da2f_K_per_meV']) > 100
+    assert data['tc_K'] > 0
+
+
+@pytest.mark.parametrize(
+    ('args', 'message'),
+    [
+        (['--unit', 'THz', '--mu-star', '0.6'], 'mu-star'),
+        (['--unit', 'THz', '--mu-star', '-0.1'], 'mu-star'),
+        (['--unit', 'THz', '--cutoff-factor', '-3'], 'cutoff-factor'),
+        (['--unit', 'furlongs'], 'furlongs'),
+    ],
+)
+def test_bad_options_give_one_clear_line(einstein_file, tmp_path, args, message):
+    result = run_cli('analyse', 'a2f', str(einstein_file), *args, aiida_path=tmp_path / 'aiida')
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert 'Traceback' not in result.stderr
+
+
+def test_unreadable_files(tmp_path):
+    missing = run_cli('analyse', 'a2f', str(tmp_path / 'nope.dat'), '--unit', 'meV', aiida_path=tmp_path / 'aiida')
+    assert missing.returncode != 0 and 'nope.dat' in missing.stderr and 'Traceback' not in missing.stderr
+    garbage = tmp_path / 'garbage.dat'
+    garbage.write_text('this is not\na spectrum\n')
+    bad = run_cli('analyse', 'a2f', str(garbage), '--unit', 'meV', aiida_path=tmp_path / 'aiida')
+    assert bad.returncode != 0 and 'garbage.dat' in bad.stderr and 'Traceback' not in bad.stderr
