@@ -1,0 +1,105 @@
+"""Constants, the :class:`Action` record and the exceptions shared by the setup modules (no AiiDA import)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from aiida_enatom.exceptions import EnatomError
+
+__all__ = (
+    'APT_INSTALL_QE',
+    'DEFAULT_PROFILE_NAME',
+    'FAMILY_LABEL',
+    'MPI_PREPEND_TEXT',
+    'PRODUCTION_PROFILE_NAME',
+    'QE_EXECUTABLES',
+    'Action',
+    'FamilyCoverageError',
+    'MissingExecutableError',
+    'SetupError',
+)
+
+DEFAULT_PROFILE_NAME = 'enatom'
+"""Name of the profile that ``aiida-enatom setup`` creates by default."""
+
+PRODUCTION_PROFILE_NAME = 'enatom-production'
+"""Name of the profile that ``aiida-enatom setup --production`` creates by default."""
+
+FAMILY_LABEL = 'enatom-pbe-offline'
+"""Label of the aiida-pseudo family built from the pseudopotentials that aiida-enatom generates with ``ld1.x``."""
+
+MPI_PREPEND_TEXT = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'
+"""Prepend text of the ``localhost`` computer: lets OpenMPI run as root and keeps QE single-threaded."""
+
+QE_EXECUTABLES = {
+    'pw': 'pw.x',
+    'ph': 'ph.x',
+    'q2r': 'q2r.x',
+    'matdyn': 'matdyn.x',
+    'pp': 'pp.x',
+    'projwfc': 'projwfc.x',
+}
+"""Code label to Quantum ESPRESSO executable; the calculation plugin of code ``X`` is ``quantumespresso.X``."""
+
+APT_INSTALL_QE = 'apt-get install quantum-espresso'
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """One thing that setup found or did.
+
+    Attributes
+    ----------
+    kind : str
+        ``'found'`` (already right, left alone), ``'created'``, ``'updated'``, ``'started'`` or ``'warning'``.
+    message : str
+        One line for the user.
+    """
+
+    kind: str
+    message: str
+
+    @property
+    def changed(self) -> bool:
+        """Whether this action changed something (created, updated or started)."""
+        return self.kind in {'created', 'updated', 'started'}
+
+
+class SetupError(EnatomError, RuntimeError):
+    """Setup cannot continue; the message says what is wrong and how to fix it."""
+
+
+class MissingExecutableError(SetupError):
+    """Quantum ESPRESSO executables are not on ``PATH``.
+
+    Parameters
+    ----------
+    missing : list of str
+        Names of the missing executables.
+    """
+
+    def __init__(self, missing: list[str]):
+        self.missing = list(missing)
+        super().__init__(
+            f'Quantum ESPRESSO executable(s) not found on PATH: {", ".join(self.missing)}; '
+            f'install them with `{APT_INSTALL_QE}` (Debian/Ubuntu, as root) and run setup again'
+        )
+
+
+class FamilyCoverageError(SetupError, LookupError):
+    """A pseudopotential family does not exist or lacks elements of a structure.
+
+    Parameters
+    ----------
+    family_label : str
+        The family that was checked.
+    missing : list of str
+        Elements it lacks (empty if the family itself does not exist).
+    message : str
+        The full message.
+    """
+
+    def __init__(self, family_label: str, missing: list[str], message: str):
+        self.family_label = family_label
+        self.missing = list(missing)
+        super().__init__(message)
