@@ -101,7 +101,7 @@ def reciprocal_cell(cell: ArrayLike) -> NDArray[np.float64]:
             f'cell must be a finite (3, 3) array of lattice vectors (rows, Å); got shape {cell.shape}'
         )
     volume = abs(np.linalg.det(cell))
-    if volume < 1e-8 * np.prod(np.linalg.norm(cell, axis=1)):
+    if volume <= 1e-8 * np.prod(np.linalg.norm(cell, axis=1)):
         raise InputValidationError('cell is singular: its lattice vectors are (nearly) linearly dependent')
     return 2.0 * np.pi * np.linalg.inv(cell).T
 

@@ -20,6 +20,9 @@ from aiida_enatom.numerics.helmholtz import helmholtz_decompose, spectral_gradie
 
 __all__ = ('SumRuleResiduals', 'sum_rule_residuals')
 
+#: Backflow counts as absent when Σ_j ‖∇×W_j‖ ≤ this × Σ_j ‖F_j‖ (rounding level of the decomposition).
+_NO_BACKFLOW = 1.0e-12
+
 
 @dataclass(frozen=True)
 class SumRuleResiduals:
@@ -30,7 +33,7 @@ class SumRuleResiduals:
     rigid: float
     """‖Σ_j v_j − (V − ⟨V⟩)‖ / ‖V − ⟨V⟩‖, Nyquist-plane content of V left out (it cannot be in any v_j)."""
     backflow: float
-    """‖Σ_j ∇×W_j‖ / Σ_j ‖∇×W_j‖ (``nan`` if every backflow vanishes)."""
+    """‖Σ_j ∇×W_j‖ / Σ_j ‖∇×W_j‖; 0 when Σ_j ‖∇×W_j‖ ≤ 1e-12 Σ_j ‖F_j‖ (no backflow: the rule holds trivially)."""
     mean: float
     """|Σ_j F₀_j| / RMS|∇V|."""
     backflow_to_rigid: tuple[float, ...]
@@ -90,6 +93,7 @@ def sum_rule_residuals(potential: ArrayLike, fields: ArrayLike, cell: ArrayLike)
     total_backflow = np.zeros_like(grad_v)
     total_mean = np.zeros(3)
     backflow_norms = []
+    field_norms = []
     ratios = []
     for field in fields:
         parts = helmholtz_decompose(field, cell)
@@ -100,12 +104,14 @@ def sum_rule_residuals(potential: ArrayLike, fields: ArrayLike, cell: ArrayLike)
         backflow_norm = float(np.linalg.norm(parts.backflow))
         rigid_norm = float(np.linalg.norm(parts.longitudinal))
         backflow_norms.append(backflow_norm)
+        field_norms.append(float(np.linalg.norm(field)))
         ratios.append(backflow_norm / rigid_norm if rigid_norm > 0 else float('inf'))
     denominator = sum(backflow_norms)
+    no_backflow = denominator <= _NO_BACKFLOW * sum(field_norms)
     return SumRuleResiduals(
         translational=float(np.linalg.norm(total_field + grad_v) / grad_norm),
         rigid=float(np.linalg.norm(total_rigid - v_fluct) / np.linalg.norm(v_fluct)),
-        backflow=float(np.linalg.norm(total_backflow) / denominator) if denominator > 0 else float('nan'),
+        backflow=0.0 if no_backflow else float(np.linalg.norm(total_backflow) / denominator),
         mean=float(np.linalg.norm(total_mean) / (grad_norm / np.sqrt(potential.size))),
         backflow_to_rigid=tuple(ratios),
     )
