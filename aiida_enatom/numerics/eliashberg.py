@@ -519,37 +519,23 @@ def eliashberg_tc(
     estimate = _initial_estimate_mev(spectrum, options)
     t_start = max(estimate, t_low)
     rho_start = rho(t_start)
+    step = _BRACKET_FACTOR  # the step ratio is squared after every failed step: 1.25, 1.56, 2.44, 5.96, ...
     if rho_start > 0.0:
-        t_a, t_b = t_start, t_start * _BRACKET_FACTOR
+        t_a, t_b = t_start, t_start * step
         for _ in range(_MAX_BRACKET_STEPS):
             if rho(t_b) < 0.0:
                 break
-            t_a, t_b = t_b, t_b * _BRACKET_FACTOR
+            step = min(step * step, 1.0e3)
+            t_a, t_b = t_b, t_b * step
         else:
             raise ConvergenceError(f'ρ(T) stayed positive up to T = {t_b * MEV_TO_K:.6g} K; no T_c bracket found')
     elif rho_start < 0.0:
         t_a, t_b = t_start, t_start
         while True:
             if t_a <= t_low:
-                state = _pairing_state(kernel, options, t_low)
-                return EliashbergResult(
-                    tc_k=0.0,
-                    mu_star=options.mu_star,
-                    mu_star_cutoff=state.mu_star_cutoff,
-                    cutoff_mev=state.cutoff_mev,
-                    reference_mev=options.reference_mev,
-                    n_matsubara=state.size,
-                    below_t_min=True,
-                    t_min_k=t_low * MEV_TO_K,
-                    eigenvector=_frozen(state.phi),
-                    success=True,
-                    message=(
-                        f'T_c is below t_min = {t_low * MEV_TO_K:.6g} K: ρ(t_min) = {state.rho:.4g} < 0; '
-                        f'tc_k set to 0.0'
-                    ),
-                    n_evaluations=evaluations + 1,
-                )
-            t_b, t_a = t_a, max(t_a / _BRACKET_FACTOR, t_low)
+                return _below_t_min_result(kernel, options, t_low, evaluations)
+            t_b, t_a = t_a, max(t_a / step, t_low)
+            step = min(step * step, 1.0e3)
             if rho(t_a) > 0.0:
                 break
     else:
@@ -576,6 +562,24 @@ def eliashberg_tc(
         eigenvector=_frozen(state.phi),
         success=converged,
         message=message,
+        n_evaluations=evaluations + 1,
+    )
+
+
+def _below_t_min_result(kernel: _Kernel, options: _Options, t_low: float, evaluations: int) -> EliashbergResult:
+    state = _pairing_state(kernel, options, t_low)
+    return EliashbergResult(
+        tc_k=0.0,
+        mu_star=options.mu_star,
+        mu_star_cutoff=state.mu_star_cutoff,
+        cutoff_mev=state.cutoff_mev,
+        reference_mev=options.reference_mev,
+        n_matsubara=state.size,
+        below_t_min=True,
+        t_min_k=t_low * MEV_TO_K,
+        eigenvector=_frozen(state.phi),
+        success=True,
+        message=f'T_c is below t_min = {t_low * MEV_TO_K:.6g} K: ρ(t_min) = {state.rho:.4g} < 0; tc_k set to 0.0',
         n_evaluations=evaluations + 1,
     )
 
