@@ -1,0 +1,178 @@
+"""Read an α²F file of any supported format into an :class:`~aiida_enatom.numerics.spectra.Alpha2F` (ω in meV).
+
+Formats and how they are recognised (first match wins, see :func:`detect_format`):
+
+``'matdyn'``
+    matdyn.x ``a2F.dosN``: a header line containing ``Eliashberg function a2F`` or ``frequencies in Rydberg``,
+    or a closing ``lambda = … Delta = …`` line. ω in Ry.
+``'lambda_x'``
+    lambda.x ``alpha2F.dat``: the first non-blank line starts with ``# E(THz)``. ω in THz.
+``'columns'``
+    Anything else whose first non-comment line holds at least two numbers. The unit must be given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from os import PathLike
+from pathlib import Path
+
+from aiida_enatom.constants import FREQUENCY_UNITS_TO_MEV
+from aiida_enatom.exceptions import InputValidationError, ParsingError
+from aiida_enatom.io._numeric_text import is_comment, read_source
+from aiida_enatom.io.columns import canonical_unit, parse_columns
+from aiida_enatom.io.qe_lambda_x import parse_alpha2f_dat
+from aiida_enatom.io.qe_matdyn import parse_a2f_dos
+from aiida_enatom.numerics.spectra import Alpha2F
+
+__all__ = ('FORMATS', 'detect_format', 'read_alpha2f')
+
+#: Formats understood by :func:`read_alpha2f`, with the native unit of ω (``None``: must be given).
+FORMATS: dict[str, str | None] = {'matdyn': 'Ry', 'lambda_x': 'THz', 'columns': None}
+
+_MATDYN_FOOTER = re.compile(r'^\s*lambda\s*=\s*\S+\s+Delta\s*=')
+_LAMBDA_X_HEADER = re.compile(r'^# E\(THz\)')
+_NUMBER = re.compile(r'^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?$')
+#: Lines inspected by the detection (the matdyn header is on lines 2–4; its footer is last).
+_SNIFF_LINES = 20
+
+
+def _detect(text: str, name: str) -> str:
+    lines = text.splitlines()
+    nonblank = [(lineno, line) for lineno, line in enumerate(lines, start=1) if line.strip()]
+    if not nonblank:
+        raise ParsingError('file is empty: cannot detect its format', name, 1)
+    head = nonblank[:_SNIFF_LINES]
+    for _, line in head:
+        lowered = line.lower()
+        if is_comment(line) and ('eliashberg function a2f' in lowered or 'frequencies in rydberg' in lowered):
+            return 'matdyn'
+    if _MATDYN_FOOTER.match(nonblank[-1][1]):
+        return 'matdyn'
+    if _LAMBDA_X_HEADER.match(nonblank[0][1]):
+        return 'lambda_x'
+    for lineno, line in nonblank:
+        if is_comment(line):
+            continue
+        tokens = line.split()
+        if len(tokens) >= 2 and all(_NUMBER.match(token) for token in tokens):
+            return 'columns'
+        raise ParsingError(
+            'cannot detect the format: the first data line is not a row of numbers and no matdyn or lambda.x '
+            'header was found',
+            name,
+            lineno,
+        )
+    raise ParsingError('cannot detect the format: only comment lines', name, nonblank[-1][0])
+
+
+def detect_format(source: str | PathLike[str], filename: str | None = None) -> str:
+    """Detect the format of an α²F file.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A path or the file content as a ``str`` (as for the parsers; :func:`read_alpha2f` takes paths).
+    filename : str, optional
+        Name for error messages.
+
+    Returns
+    -------
+    str
+        ``'matdyn'``, ``'lambda_x'`` or ``'columns'`` (see the module docstring for the rules).
+
+    Raises
+    ------
+    ParsingError
+        If the file is empty or matches none of the formats.
+    """
+    text, name = read_source(source, filename)
+    return _detect(text, name)
+
+
+def read_alpha2f(
+    path: str | PathLike[str],
+    *,
+    fmt: str | None = None,
+    unit: str | None = None,
+    smearing_index: int | None = None,
+) -> Alpha2F:
+    """Read one α²F spectrum from a file, with frequencies in meV.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the file (``.gz``/``.xz``/``.bz2`` are decompressed).
+    fmt : {'matdyn', 'lambda_x', 'columns'}, optional
+        Format; detected from the content when omitted.
+    unit : str, optional
+        Unit of ω in the file. Required for ``'columns'`` (meV, eV, THz, cm-1, K, Ry, Ha); for ``'matdyn'`` (Ry)
+        and ``'lambda_x'`` (THz) it may be omitted, and must equal the native unit if given.
+    smearing_index : int, optional
+        1-based index of the spectrum when the file holds several (lambda.x ``alpha2F.dat``, multi-column files);
+        required then, and the error lists the choices. A matdyn ``a2F.dosN`` holds one spectrum: if given, it
+        must equal N.
+
+    Returns
+    -------
+    Alpha2F
+        The spectrum; points with ω ≤ 0 (imaginary modes) are kept and reported by the Alpha2F.
+
+    Raises
+    ------
+    ParsingError
+        If the file cannot be read, detected or parsed, or its spectrum is not a valid Alpha2F (for example fewer
+        than two points with ω > 0).
+    InputValidationError
+        If ``fmt``, ``unit`` or ``smearing_index`` are invalid for the file.
+    """
+    path = Path(path)
+    text, name = read_source(path)
+    if fmt is None:
+        fmt = _detect(text, name)
+    if fmt not in FORMATS:
+        raise InputValidationError(f'unknown format {fmt!r}; valid formats are: {", ".join(FORMATS)}')
+    native = FORMATS[fmt]
+    if unit is not None:
+        unit = canonical_unit(unit)
+        if native is not None and unit != native:
+            raise InputValidationError(f'{fmt} files have frequencies in {native}, but unit={unit!r} was given')
+    build: Callable[[], Alpha2F]
+    if fmt == 'matdyn':
+        dos = parse_a2f_dos(text, name)
+        if smearing_index is not None and dos.smearing_index is not None and smearing_index != dos.smearing_index:
+            raise InputValidationError(
+                f'{name} holds only broadening {dos.smearing_index}; read a2F.dos{smearing_index} instead'
+            )
+        build = dos.to_alpha2f
+    elif fmt == 'lambda_x':
+        table = parse_alpha2f_dat(text, name)
+        chosen = _choose(smearing_index, len(table.degauss_ry), table.degauss_ry, name, 'degauss in Ry')
+        build = partial(table.to_alpha2f, chosen)
+    else:
+        if unit is None:
+            valid = ', '.join(FREQUENCY_UNITS_TO_MEV)
+            raise InputValidationError(f'{name}: a column file needs an explicit unit; valid units are: {valid}')
+        columns = parse_columns(text, name, unit=unit)
+        chosen = _choose(smearing_index, columns.n_columns, columns.column_values, name, 'header value')
+        build = partial(columns.to_alpha2f, chosen)
+    try:
+        return build()
+    except InputValidationError as exc:
+        raise ParsingError(f'not a valid α²F spectrum: {exc}', name) from exc
+
+
+def _choose(index: int | None, count: int, values: tuple[float, ...] | None, name: str, what: str) -> int:
+    """Validate a 1-based spectrum index, requiring one when there are several spectra."""
+    if index is None:
+        if count == 1:
+            return 1
+        listing = ', '.join(
+            f'{position} ({values[position - 1]:g})' if values else str(position) for position in range(1, count + 1)
+        )
+        raise InputValidationError(f'{name} holds {count} spectra; choose smearing_index among {listing} [{what}]')
+    if not 1 <= index <= count:
+        raise InputValidationError(f'smearing_index must be in 1..{count} for {name}, got {index}')
+    return index
