@@ -14,6 +14,8 @@ RY_TO_MEV: float = _sc.physical_constants['Rydberg constant times hc in eV'][0] 
 HA_TO_MEV: float = 2.0 * RY_TO_MEV
 #: 1 eV in meV.
 EV_TO_MEV: float = 1.0e3
+#: 1 Ry in eV (pp.x potential grids are in Ry; multiply by this for eV).
+RY_TO_EV: float = RY_TO_MEV / EV_TO_MEV
 #: 1 THz (frequency ν, not angular) times h, in meV.
 THZ_TO_MEV: float = _sc.h * 1.0e12 / _sc.e * 1.0e3
 #: 1 cm⁻¹ times hc, in meV.
