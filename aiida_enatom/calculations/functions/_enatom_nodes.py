@@ -1,0 +1,56 @@
+"""Conversions between AiiDA nodes and the arrays of the enatom calcfunctions (shared helpers, no calcfunction)."""
+
+from __future__ import annotations
+
+import numpy as np
+from aiida import orm
+
+from aiida_enatom.constants import BOHR_TO_ANGSTROM, RY_TO_MEV
+from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.numerics.displacements import DisplacementSet
+
+__all__ = ('RY_TO_EV', 'displacement_set', 'kind_numbers', 'potential_grid')
+
+#: 1 Ry in eV (pp.x grids are in Ry; the enatom outputs are in eV and eV/Å).
+RY_TO_EV: float = RY_TO_MEV / 1.0e3
+#: Lattice vectors rebuilt from a pp.x cube voxel must match the supercell within this (Å).
+CELL_TOLERANCE: float = 1.0e-4
+
+
+def kind_numbers(structure: orm.StructureData) -> tuple[list[str], np.ndarray]:
+    """Sorted kind names and, per site, the 1-based index of its kind (used as species labels for symmetry)."""
+    names = sorted(kind.name for kind in structure.kinds)
+    return names, np.array([names.index(site.kind_name) + 1 for site in structure.sites], dtype=int)
+
+
+def displacement_set(dataset: orm.Dict) -> DisplacementSet:
+    """Rebuild the :class:`DisplacementSet` stored by ``generate_displacements``."""
+    data = dataset.get_dict()
+    return DisplacementSet(
+        atoms=np.array(data['atoms'], dtype=int),
+        displacements=np.array(data['displacements'], dtype=float),
+        n_directions=int(data['n_directions']),
+        supercell_cell=np.array(data['supercell_cell'], dtype=float),
+        supercell_positions=np.array(data['supercell_positions'], dtype=float),
+        supercell_numbers=np.array(data['supercell_numbers'], dtype=int),
+    )
+
+
+def potential_grid(node: orm.ArrayData, cell: np.ndarray, name: str) -> np.ndarray:
+    """Return the pp.x grid of ``node`` in eV after checking that its cell is ``cell`` (rows, Å).
+
+    Raises
+    ------
+    InputValidationError
+        If the grid's cell (voxel × shape) differs from ``cell``; the message names the grid.
+    """
+    data = node.get_array('data')
+    voxel = node.get_array('voxel') * BOHR_TO_ANGSTROM
+    grid_cell = voxel * np.array(data.shape)[:, None]
+    difference = float(np.abs(grid_cell - np.asarray(cell)).max())
+    if difference > CELL_TOLERANCE:
+        raise InputValidationError(
+            f'the cell of potential {name} (from its cube voxel and grid {data.shape}) differs from the supercell by '
+            f'up to {difference:.3g} Å: all grids must belong to the same supercell'
+        )
+    return data * RY_TO_EV
