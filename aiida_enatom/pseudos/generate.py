@@ -44,6 +44,8 @@ _HEADER = re.compile(r'<PP_HEADER\b(.*?)/?>', re.DOTALL)
 _ATTRIBUTE = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
 _DATE_INFO = re.compile(r'^(\s*Generation date:).*$', re.MULTILINE)
 _DATE_HEADER = re.compile(r'(<PP_HEADER\b[^>]*?\bdate=")[^"]*(")', re.DOTALL)
+_NUMERIC_LINE = re.compile(r'^[\s0-9eEdD+\-.]+$')
+_MAX_LINE = 1000
 _QE_ERROR = re.compile(r'%{10,}\s*\n(.*?)\n\s*%{10,}', re.DOTALL)
 
 
@@ -129,11 +131,33 @@ def read_upf_header(path: Path | str) -> dict[str, str]:
     return {key: value.strip() for key, value in _ATTRIBUTE.findall(match.group(1))}
 
 
+def _wrap_long_numeric_lines(upf: str, width: int = _MAX_LINE) -> str:
+    """Split purely numeric lines longer than ``width`` into lines of four numbers.
+
+    ld1.x writes the D_ij matrix on one line; with more than six projectors that line exceeds the 1024-character
+    limit of QE 6.7's own XML reader (``xmlr_opentag: severe error, line too long``). Whitespace between numbers
+    is not significant in UPF data, so wrapping changes no value.
+    """
+    lines = []
+    for line in upf.split('\n'):
+        if len(line) > width and _NUMERIC_LINE.match(line):
+            tokens = line.split()
+            lines.extend('  ' + '  '.join(tokens[i : i + 4]) for i in range(0, len(tokens), 4))
+        else:
+            lines.append(line)
+    return '\n'.join(lines)
+
+
 def _normalise(upf: str, input_text: str) -> str:
-    """Replace the generation date (the only non-deterministic part of ld1.x's UPF) by the input's hash."""
+    """Make ld1.x's UPF reproducible and readable by QE 6.7.
+
+    The generation date (the only non-deterministic part) is replaced by a hash of the input, and over-long
+    numeric lines are wrapped (see :func:`_wrap_long_numeric_lines`).
+    """
     stamp = 'input-sha256-' + hashlib.sha256(input_text.encode()).hexdigest()[:16]
     upf = _DATE_INFO.sub(lambda m: f'{m.group(1)} {stamp}', upf, count=1)
-    return _DATE_HEADER.sub(lambda m: f'{m.group(1)}{stamp}{m.group(2)}', upf, count=1)
+    upf = _DATE_HEADER.sub(lambda m: f'{m.group(1)}{stamp}{m.group(2)}', upf, count=1)
+    return _wrap_long_numeric_lines(upf)
 
 
 def _ld1_error(stdout: str, workdir: Path) -> str:
@@ -337,7 +361,9 @@ def recommended_cutoffs(
     ValueError
         If ``stringency`` is unknown.
     ElementNotAvailableError
-        If an element in ``elements`` has no input file or no cutoffs.
+        If an element in ``elements`` has no input file.
+    KeyError
+        If an available element has no cutoffs (a packaging error).
     """
     data = json.loads(CUTOFFS_FILE.read_text())
     if stringency not in data['stringencies']:
@@ -347,7 +373,8 @@ def recommended_cutoffs(
     result = {}
     for element in selected:
         if element not in table:
-            raise ElementNotAvailableError(element)
+            input_file(element)
+            raise KeyError(f'{CUTOFFS_FILE.name} has no {stringency!r} cutoffs for {element}')
         result[element] = {key: float(table[element][key]) for key in ('cutoff_wfc', 'cutoff_rho')}
     return result
 
