@@ -1,0 +1,255 @@
+"""``enatom.pressure_point``: vc-relax at a target pressure, then ``enatom.alpha2f`` on the relaxed structure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiida import orm
+from aiida.common import AttributeDict
+from aiida.engine import ToContext, WorkChain, if_
+from aiida_quantumespresso.common.types import RelaxType
+from aiida_quantumespresso.workflows.protocols.utils import ProtocolMixin, recursive_merge
+from aiida_quantumespresso.workflows.pw.relax import PwRelaxWorkChain
+
+from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
+from aiida_enatom.constants import KBAR_PER_GPA
+from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
+from aiida_enatom.workflows.mixins import CleanWorkdirMixin
+from aiida_enatom.workflows.protocols import get_protocol_filepath
+
+__all__ = ('PressurePointWorkChain',)
+
+
+class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
+    """Relax a structure at pressure P and compute its α²F, species split, metrics and stability.
+
+    Outline: ``PwRelaxWorkChain`` (vc-relax, ``CELL.press`` = 10·P kbar) → pressure of the relaxed cell →
+    ``Alpha2FWorkChain`` on the relaxed structure → (hook, off by default) the enatom stage.
+    """
+
+    @classmethod
+    def define(cls, spec):
+        """Define the process specification."""
+        super().define(spec)
+        spec.input('structure', valid_type=orm.StructureData, help='The starting crystal structure.')
+        spec.input('pressure', valid_type=orm.Float, help='Target hydrostatic pressure in GPa.')
+        spec.input(
+            'run_enatom',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(False),
+            help='Hook for the enatom stage on the relaxed structure; not connected yet, must be False.',
+        )
+        spec.input(
+            'clean_workdir',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(False),
+            help='If true, clean the remote folders of all calculations when this WorkChain terminates.',
+        )
+        spec.expose_inputs(
+            PwRelaxWorkChain,
+            namespace='relax',
+            exclude=('structure', 'clean_workdir'),
+            namespace_options={'help': 'Inputs of the vc-relax; CELL.press must equal 10 × `pressure` (kbar).'},
+        )
+        spec.expose_inputs(
+            Alpha2FWorkChain,
+            namespace='alpha2f',
+            exclude=('structure', 'clean_workdir'),
+            namespace_options={'help': 'Inputs of the α²F stage on the relaxed structure.'},
+        )
+        spec.inputs.validator = cls.validate_inputs
+        spec.outline(
+            cls.run_relax,
+            cls.inspect_relax,
+            cls.run_alpha2f,
+            cls.inspect_alpha2f,
+            if_(cls.should_run_enatom)(cls.run_enatom),
+            cls.results,
+        )
+        spec.output('relaxed_structure', valid_type=orm.StructureData, help='The structure relaxed at `pressure`.')
+        spec.output('pressure', valid_type=orm.Float, help='Pressure of the relaxed cell in GPa (final SCF stress).')
+        spec.expose_outputs(Alpha2FWorkChain, namespace='alpha2f')
+        spec.exit_code(
+            450,
+            'ERROR_SUB_PROCESS_FAILED_RELAX',
+            message='The vc-relax failed: see the PwRelaxWorkChain report; try a structure closer to the target '
+            'pressure or a looser press_conv_thr.',
+        )
+        spec.exit_code(
+            451,
+            'ERROR_SUB_PROCESS_FAILED_ALPHA2F',
+            message='The alpha2f stage failed with exit status {status}: {message}',
+        )
+        spec.exit_code(
+            452,
+            'ERROR_DYNAMICALLY_UNSTABLE',
+            message='The relaxed structure is dynamically unstable at this pressure; outputs kept, metrics flagged.',
+        )
+        spec.exit_code(
+            453,
+            'ERROR_PARTIAL_SUM_RULE',
+            message='The species partials violate the λ sum rule (outputs attached): {message}',
+        )
+        spec.exit_code(454, 'ERROR_PRESSURE_NOT_AVAILABLE', message='The relaxed pressure could not be computed.')
+
+    @staticmethod
+    def validate_inputs(value, _):
+        """Check CELL.press against ``pressure`` and that the enatom hook is off."""
+        if 'run_enatom' in value and value['run_enatom'].value:
+            return '`run_enatom=True` is not available yet: the enatom stage is not connected to this WorkChain.'
+        try:
+            press = value['relax']['base_relax']['pw']['parameters']['CELL']['press']
+        except KeyError:
+            return '`relax.base_relax.pw.parameters` must set CELL.press (kbar) = 10 × `pressure` (GPa).'
+        expected = value['pressure'].value * KBAR_PER_GPA
+        if abs(press - expected) > 1.0e-6 * max(1.0, abs(expected)):
+            return (
+                f'CELL.press = {press} kbar does not match pressure = {value["pressure"].value} GPa ({expected} kbar).'
+            )
+
+    @classmethod
+    def get_protocol_filepath(cls):
+        """Return the path of the ``pressure_point.yaml`` protocol file."""
+        return get_protocol_filepath('pressure_point')
+
+    @classmethod
+    def get_builder_from_protocol(
+        cls,
+        codes: Mapping[str, orm.AbstractCode | str],
+        structure: orm.StructureData,
+        pressure: float,
+        protocol: str | None = None,
+        overrides: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        **_,
+    ):
+        """Return a builder for a pressure point prepopulated with the inputs of ``protocol``.
+
+        Parameters
+        ----------
+        codes
+            Codes (or labels) keyed ``'pw'``, ``'ph'``, ``'q2r'``, ``'matdyn'``, ``'projwfc'``.
+        structure
+            Starting structure.
+        pressure
+            Target pressure in GPa; the vc-relax gets ``CELL.press`` = 10 × pressure kbar.
+        protocol
+            ``'test'``, ``'fast'``, ``'balanced'`` (default) or ``'stringent'``; also selects the alpha2f protocol.
+        overrides
+            Nested dict over the protocol: meta keys (``qe_protocol``, ``pseudo_family``, ``run_init_relax``,
+            ``press_conv_thr``, ``relax`` = PwBaseWorkChain overrides of both relax stages) and ``alpha2f`` (overrides
+            of :meth:`Alpha2FWorkChain.get_builder_from_protocol`).
+        options
+            Merged into ``metadata.options`` of every CalcJob.
+
+        Returns
+        -------
+        ProcessBuilder
+            Ready to run.
+        """
+        codes = _load_codes(codes, ('pw', 'ph', 'q2r', 'matdyn', 'projwfc'))
+        overrides = dict(overrides or {})
+        alpha2f_overrides = overrides.pop('alpha2f', {})
+        inputs = cls.get_protocol_inputs(protocol, overrides)
+        press = float(pressure) * KBAR_PER_GPA
+        stage = recursive_merge(
+            inputs['relax'],
+            {
+                'pseudo_family': inputs['pseudo_family'],
+                'pw': {'parameters': {'CELL': {'press': press, 'press_conv_thr': inputs['press_conv_thr']}}},
+            },
+        )
+        relax = PwRelaxWorkChain.get_builder_from_protocol(
+            codes['pw'],
+            structure,
+            protocol=inputs['qe_protocol'],
+            overrides={'base_relax': stage, 'base_init_relax': stage},
+            relax_type=RelaxType.POSITIONS_CELL,
+            options=options,
+        )
+        relax.pop('structure', None)
+        relax.pop('clean_workdir', None)
+        if not inputs['run_init_relax']:
+            relax.pop('base_init_relax', None)
+        alpha2f = Alpha2FWorkChain.get_builder_from_protocol(
+            codes, structure, protocol=protocol, overrides=alpha2f_overrides, options=options
+        )
+        alpha2f.pop('structure', None)
+        alpha2f.pop('clean_workdir', None)
+
+        builder = cls.get_builder()
+        builder.structure = structure
+        builder.pressure = orm.Float(float(pressure))
+        builder.relax = relax
+        builder.alpha2f = alpha2f
+        builder.run_enatom = orm.Bool(inputs['run_enatom'])
+        builder.clean_workdir = orm.Bool(inputs['clean_workdir'])
+        return builder
+
+    def run_relax(self):
+        """Run the vc-relax at the target pressure."""
+        inputs = AttributeDict(self.exposed_inputs(PwRelaxWorkChain, namespace='relax'))
+        inputs.structure = self.inputs.structure
+        inputs.clean_workdir = orm.Bool(False)
+        inputs.metadata.call_link_label = 'relax'
+        node = self.submit(PwRelaxWorkChain, **inputs)
+        self.report(f'launching PwRelaxWorkChain<{node.pk}> at {self.inputs.pressure.value} GPa')
+        return ToContext(relax=node)
+
+    def inspect_relax(self):
+        """Check the relax and compute the pressure of the relaxed cell."""
+        node = self.ctx.relax
+        if not node.is_finished_ok or 'output_structure' not in node.outputs:
+            self.report(f'PwRelaxWorkChain<{node.pk}> failed with exit status {node.exit_status}: {node.exit_message}')
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_RELAX
+        try:
+            self.ctx.pressure = extract_pressure(
+                node.outputs.output_trajectory, metadata={'call_link_label': 'extract_pressure'}
+            )
+        except Exception as exception:  # noqa: BLE001 - any failure of the calcfunction maps to one exit code
+            self.report(f'cannot compute the relaxed pressure: {exception}')
+            return self.exit_codes.ERROR_PRESSURE_NOT_AVAILABLE
+        self.report(f'relaxed at {self.ctx.pressure.value:.2f} GPa (target {self.inputs.pressure.value} GPa)')
+
+    def run_alpha2f(self):
+        """Run the α²F stage on the relaxed structure."""
+        inputs = AttributeDict(self.exposed_inputs(Alpha2FWorkChain, namespace='alpha2f'))
+        inputs.structure = self.ctx.relax.outputs.output_structure
+        inputs.clean_workdir = orm.Bool(False)
+        inputs.metadata.call_link_label = 'alpha2f'
+        node = self.submit(Alpha2FWorkChain, **inputs)
+        self.report(f'launching Alpha2FWorkChain<{node.pk}>')
+        return ToContext(alpha2f=node)
+
+    def inspect_alpha2f(self):
+        """Check the α²F stage; instability and sum-rule failures keep their data and are reported in results."""
+        node = self.ctx.alpha2f
+        kept = (
+            Alpha2FWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status,
+            Alpha2FWorkChain.exit_codes.ERROR_PARTIAL_SUM_RULE.status,
+        )
+        if not node.is_finished_ok and node.exit_status not in kept:
+            self.report(f'Alpha2FWorkChain<{node.pk}> failed with exit status {node.exit_status}')
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_ALPHA2F.format(
+                status=node.exit_status, message=node.exit_message
+            )
+
+    def should_run_enatom(self) -> bool:
+        """Return whether the enatom stage is requested (hook; the validator keeps it off for now)."""
+        return self.inputs.run_enatom.value
+
+    def run_enatom(self):
+        """Hook for the enatom stage (``enatom.enatom`` on the relaxed structure), not connected yet."""
+        self.report('the enatom stage is not connected yet; skipping')
+
+    def results(self):
+        """Attach the relaxed structure, its pressure and the α²F outputs; flag instability and sum-rule failures."""
+        self.out('relaxed_structure', self.ctx.relax.outputs.output_structure)
+        self.out('pressure', self.ctx.pressure)
+        self.out_many(self.exposed_outputs(self.ctx.alpha2f, Alpha2FWorkChain, namespace='alpha2f'))
+        status = self.ctx.alpha2f.exit_status
+        if status == Alpha2FWorkChain.exit_codes.ERROR_PARTIAL_SUM_RULE.status:
+            return self.exit_codes.ERROR_PARTIAL_SUM_RULE.format(message=self.ctx.alpha2f.exit_message)
+        if status == Alpha2FWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status:
+            return self.exit_codes.ERROR_DYNAMICALLY_UNSTABLE
