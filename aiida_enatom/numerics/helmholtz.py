@@ -263,16 +263,19 @@ def helmholtz_decompose(field: ArrayLike, cell: ArrayLike) -> HelmholtzComponent
     inv_g2[0, 0, 0] = 0.0
     inv_g2[nyquist] = 0.0
 
-    # s = G·F/|G|² (zero at G = 0 and on Nyquist planes); v(G) = i s; F_L(G) = G s.
+    # s = G·F/|G|² (zero at G = 0 and on Nyquist planes); v(G) = i s; F_L(G) = G s. In place, one buffer.
     s = gx * fh[0]
-    s += gy * fh[1]
-    s += gz * fh[2]
+    tmp = np.multiply(gy, fh[1])
+    s += tmp
+    np.multiply(gz, fh[2], out=tmp)
+    s += tmp
     s *= inv_g2
-    fh[0] -= gx * s
-    fh[1] -= gy * s
-    fh[2] -= gz * s
+    for c, g in enumerate((gx, gy, gz)):
+        np.multiply(g, s, out=tmp)
+        fh[c] -= tmp
+    del tmp
     fh[:, 0, 0, 0] = 0.0
     s *= 1j
-    rigid = scipy.fft.irfftn(s, s=shape, workers=-1)
-    backflow = scipy.fft.irfftn(fh, s=shape, axes=_AXES, workers=-1)
+    rigid = scipy.fft.irfftn(s, s=shape, workers=-1, overwrite_x=True)
+    backflow = scipy.fft.irfftn(fh, s=shape, axes=_AXES, workers=-1, overwrite_x=True)
     return HelmholtzComponents(rigid=rigid, backflow=backflow, mean=mean, cell=cell)
