@@ -101,8 +101,17 @@ def parse_numbers(
     ParsingError
         If a token is not a finite number (unless allowed above).
     """
+    tokens = line.split()
+    if '_' not in line:
+        try:
+            fast = [float(token) for token in tokens]
+        except ValueError:
+            pass
+        else:
+            if all(math.isfinite(value) for value in fast):
+                return fast
     values = []
-    for token in line.split():
+    for token in tokens:
         if _OVERFLOW.match(token):
             if not allow_overflow:
                 raise ParsingError(f'Fortran overflow field {token!r} where a number was expected', filename, lineno)

@@ -122,29 +122,35 @@ def read_alpha2f(
 
     Raises
     ------
-    ParsingError
-        If the file cannot be read, detected or parsed, or its spectrum is not a valid Alpha2F (for example fewer
-        than two points with ω > 0).
     InputValidationError
-        If ``fmt``, ``unit`` or ``smearing_index`` are invalid for the file.
+        If an argument is invalid by itself (unknown ``fmt`` or ``unit``, ``smearing_index`` < 1, a unit other
+        than the native one of an explicit ``fmt``, or ``fmt='columns'`` without a unit); the message lists
+        the valid values.
+    ParsingError
+        For everything that depends on the file's content: it cannot be read, detected or parsed, it does not
+        fit the arguments (a detected column file without ``unit``, a detected format whose native unit differs
+        from ``unit``, a header unit that contradicts ``unit``, a missing or out-of-range ``smearing_index``),
+        or its spectrum is not a valid Alpha2F (for example fewer than two points with ω > 0).
     """
+    if fmt is not None and fmt not in FORMATS:
+        raise InputValidationError(f'unknown format {fmt!r}; valid formats are: {", ".join(FORMATS)}')
+    if unit is not None:
+        unit = canonical_unit(unit)
+    if fmt is not None:
+        _check_unit(fmt, unit, InputValidationError, None)
+    if smearing_index is not None and (isinstance(smearing_index, bool) or smearing_index < 1):
+        raise InputValidationError(f'smearing_index is 1-based and must be ≥ 1, got {smearing_index!r}')
     path = Path(path)
     text, name = read_source(path)
     if fmt is None:
         fmt = _detect(text, name)
-    if fmt not in FORMATS:
-        raise InputValidationError(f'unknown format {fmt!r}; valid formats are: {", ".join(FORMATS)}')
-    native = FORMATS[fmt]
-    if unit is not None:
-        unit = canonical_unit(unit)
-        if native is not None and unit != native:
-            raise InputValidationError(f'{fmt} files have frequencies in {native}, but unit={unit!r} was given')
+        _check_unit(fmt, unit, ParsingError, name)
     build: Callable[[], Alpha2F]
     if fmt == 'matdyn':
         dos = parse_a2f_dos(text, name)
         if smearing_index is not None and dos.smearing_index is not None and smearing_index != dos.smearing_index:
-            raise InputValidationError(
-                f'{name} holds only broadening {dos.smearing_index}; read a2F.dos{smearing_index} instead'
+            raise ParsingError(
+                f'the file holds only broadening {dos.smearing_index}; read a2F.dos{smearing_index}', name
             )
         build = dos.to_alpha2f
     elif fmt == 'lambda_x':
@@ -153,8 +159,7 @@ def read_alpha2f(
         build = partial(table.to_alpha2f, chosen)
     else:
         if unit is None:
-            valid = ', '.join(FREQUENCY_UNITS_TO_MEV)
-            raise InputValidationError(f'{name}: a column file needs an explicit unit; valid units are: {valid}')
+            raise ParsingError('the file was detected as a plain column file, which needs an explicit unit', name)
         columns = parse_columns(text, name, unit=unit)
         chosen = _choose(smearing_index, columns.n_columns, columns.column_values, name, 'header value')
         build = partial(columns.to_alpha2f, chosen)
@@ -172,7 +177,18 @@ def _choose(index: int | None, count: int, values: tuple[float, ...] | None, nam
         listing = ', '.join(
             f'{position} ({values[position - 1]:g})' if values else str(position) for position in range(1, count + 1)
         )
-        raise InputValidationError(f'{name} holds {count} spectra; choose smearing_index among {listing} [{what}]')
+        raise ParsingError(f'the file holds {count} spectra; choose smearing_index among {listing} [{what}]', name)
     if not 1 <= index <= count:
-        raise InputValidationError(f'smearing_index must be in 1..{count} for {name}, got {index}')
+        raise ParsingError(f'smearing_index must be in 1..{count} for this file, got {index}', name)
     return index
+
+
+def _check_unit(fmt: str, unit: str | None, error: type[Exception], name: str | None) -> None:
+    """Check ``unit`` against the native unit of ``fmt``; columns need one."""
+    native = FORMATS[fmt]
+    if native is not None and unit is not None and unit != native:
+        message = f'{fmt} files have frequencies in {native}, but unit={unit!r} was given'
+        raise error(message) if name is None else ParsingError(message, name)
+    if native is None and unit is None and name is None:
+        valid = ', '.join(FREQUENCY_UNITS_TO_MEV)
+        raise error(f'a column file needs an explicit unit; valid units are: {valid}')

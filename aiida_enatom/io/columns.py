@@ -114,10 +114,11 @@ def parse_columns(source: str | PathLike[str], filename: str | None = None, *, u
     Raises
     ------
     InputValidationError
-        If ``unit`` is unknown (the message lists the valid units) or contradicts a unit named in the header.
+        If ``unit`` is unknown (the message lists the valid units).
     ParsingError
-        If the file is empty, a row has a different number of values from the first row, a value is not a
-        finite number, there are fewer than two rows, or ω does not increase strictly.
+        If ``unit`` contradicts a unit named in the header, the file is empty, a row has a different number of
+        values from the first row, a value is not a finite number, there are fewer than two rows, or ω does not
+        increase strictly.
     """
     unit = canonical_unit(unit)
     text, name = read_source(source, filename)
@@ -154,7 +155,7 @@ def parse_columns(source: str | PathLike[str], filename: str | None = None, *, u
     bad = np.flatnonzero(~(steps > 0))
     if bad.size:
         raise ParsingError(
-            f'frequencies must increase strictly; {data[bad[0] + 1, 0]!r} follows {data[bad[0], 0]!r}',
+            f'frequencies must increase strictly; {data[bad[0] + 1, 0]:.7g} follows {data[bad[0], 0]:.7g}',
             name,
             row_lines[bad[0] + 1],
         )
@@ -163,9 +164,7 @@ def parse_columns(source: str | PathLike[str], filename: str | None = None, *, u
         header_line, last_header = header[-1]
         stated = _header_unit(last_header)
         if stated is not None and stated != unit:
-            raise InputValidationError(
-                f'{name}, line {header_line}: the header names the unit {stated!r} but unit={unit!r} was given'
-            )
+            raise ParsingError(f'the header names the unit {stated!r} but unit={unit!r} was given', name, header_line)
         tokens = [token for token in re.split(r'\s+', last_header.lstrip('#!').strip()) if token]
         numbers = []
         for token in tokens:

@@ -1,8 +1,8 @@
 """Parsers of QE's ``lambda.x``: its standard input, its printed Allen–Dynes table, ``lambda.dat`` and ``alpha2F.dat``.
 
 ``lambda.x`` (PHonon, QE 6.7) sums the per-q files ``elph_dir/elph.inp_lambda.*`` of ph.x over the q-points with
-user-given weights, broadens each λ_qν with a Gaussian of width ``degaussq`` (THz) on 2000 points from 0 to ``emax``
-(THz), and writes, for each electronic broadening of the ph.x run:
+user-given weights, broadens each λ_qν with a Gaussian of width ``degaussq`` (THz) on a fixed grid from 0 to ``emax``
+(THz; 200 points in QE 6.7), and writes, for each electronic broadening of the ph.x run:
 
 - on standard output, ``lambda = λ ( λ_a2F )  <log w>= ω_log K  N(Ef)= N at degauss= σ`` and then the table
   ``lambda  omega_log  T_c`` with T_c = ω_log/1.2 exp[−1.04(1+λ)/(λ − μ*(1+0.62λ))] (McMillan's formula in
@@ -341,7 +341,7 @@ def parse_alpha2f_dat(source: str | PathLike[str], filename: str | None = None) 
     bad = np.flatnonzero(steps < 0)
     if bad.size:
         raise ParsingError(
-            f'frequency {printed[bad[0] + 1]!r} THz is below the previous one', name, row_lines[bad[0] + 1]
+            f'frequency {printed[bad[0] + 1]:.7g} THz is below the previous one', name, row_lines[bad[0] + 1]
         )
     uniform = np.linspace(printed[0], printed[-1], printed.size)
     if np.all(np.abs(uniform - printed) <= _F84_HALF_ULP * 1.0001):

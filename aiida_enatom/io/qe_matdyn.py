@@ -179,7 +179,7 @@ def _group_rows(
         if bad.size:
             first_problem = first_problem or ParsingError(
                 f'frequencies must increase (row of {width} values: ω, total, {width - 2} modes); '
-                f'{rows[bad[0] + 1, 0]!r} Ry follows {rows[bad[0], 0]!r} Ry',
+                f'{rows[bad[0] + 1, 0]:.7g} Ry follows {rows[bad[0], 0]:.7g} Ry',
                 filename,
                 linenos[bad[0] + 1],
             )
@@ -189,7 +189,7 @@ def _group_rows(
         bad = np.flatnonzero(np.abs(rows[:, 1] - modes.sum(axis=1)) > tolerance)
         if bad.size:
             first_problem = first_problem or ParsingError(
-                f'the {width - 2} per-mode values do not add up to the total {rows[bad[0], 1]!r}',
+                f'the {width - 2} per-mode values do not add up to the total {rows[bad[0], 1]:.7g}',
                 filename,
                 linenos[bad[0]],
             )
