@@ -1,0 +1,101 @@
+"""``aiida-enatom setup`` end to end in a fresh ``AIIDA_PATH`` (subprocesses), and the missing-executable error."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from aiida_enatom.setup import DEFAULT_PROFILE_NAME, FAMILY_LABEL, MPI_PREPEND_TEXT, QE_EXECUTABLES
+from tests.production.helpers import dump_state, enatom, read_config, short_tempdir, verdi
+
+
+@pytest.fixture
+def aiida_path():
+    path = short_tempdir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_setup_twice_keeps_other_default_profile(aiida_path):
+    """First run creates profile, computer, codes and family; the second changes nothing; 'other' stays default."""
+    from aiida_enatom.setup.family import offline_elements
+
+    proc = verdi(['presto', '--profile-name', 'other', '--no-broker', '-n'], aiida_path)
+    assert proc.returncode == 0, proc.stderr
+    before = read_config(aiida_path)
+    assert before['default_profile'] == 'other'
+
+    first = enatom(['setup'], aiida_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert 'Traceback' not in first.stderr
+    assert f"profile '{DEFAULT_PROFILE_NAME}' (core.sqlite_dos, ZeroMQ broker)" in first.stdout
+    assert "default profile 'other' left unchanged" in first.stdout
+
+    config = read_config(aiida_path)
+    assert config['default_profile'] == 'other'
+    assert config['profiles']['other'] == before['profiles']['other']
+    assert config['profiles'][DEFAULT_PROFILE_NAME]['storage']['backend'] == 'core.sqlite_dos'
+    assert config['profiles'][DEFAULT_PROFILE_NAME]['process_control']['backend'] == 'core.zeromq'
+
+    state = dump_state(DEFAULT_PROFILE_NAME, aiida_path)
+    _, transport, scheduler, prepend, configured = state['computer']
+    assert (transport, scheduler, configured) == ('core.local', 'core.direct', True)
+    assert MPI_PREPEND_TEXT in prepend
+    assert set(state['codes']) == set(QE_EXECUTABLES)
+    for label, (_, executable, plugin) in state['codes'].items():
+        assert executable == shutil.which(QE_EXECUTABLES[label])
+        assert plugin == f'quantumespresso.{label}'
+    assert list(state['families']) == [FAMILY_LABEL]
+    _, type_string, elements, cutoffs = state['families'][FAMILY_LABEL]
+    assert type_string == 'pseudo.family.cutoffs'
+    assert elements == sorted(offline_elements())
+    assert {'H', 'S', 'Al', 'Li'} <= set(elements)
+    assert cutoffs['H']['cutoff_wfc'] > 0
+
+    second = enatom(['setup'], aiida_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert 'nothing changed' in second.stdout
+    assert 'Success: profile' not in second.stdout
+    assert read_config(aiida_path) == config
+    assert dump_state(DEFAULT_PROFILE_NAME, aiida_path) == state
+
+    # --aiida-path wins over AIIDA_PATH; --set-default changes only the default; a broker mismatch is only reported
+    elsewhere = aiida_path / 'elsewhere'
+    elsewhere.mkdir()
+    third = enatom(['setup', '--aiida-path', str(aiida_path), '--set-default', '--no-broker'], elsewhere)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "profile 'enatom' is now the default (was 'other')" in third.stdout
+    assert 'not the requested no broker' in third.stdout
+    expected = {**config, 'default_profile': DEFAULT_PROFILE_NAME}
+    assert read_config(aiida_path) == expected
+    assert dump_state(DEFAULT_PROFILE_NAME, aiida_path) == state
+    elsewhere_config = elsewhere / '.aiida' / 'config.json'  # the CLI root may create an empty one (AiiDA's doing)
+    assert not elsewhere_config.exists() or read_config(elsewhere)['profiles'] == {}
+
+
+def test_setup_missing_executables(aiida_path, tmp_path):
+    """Without QE on PATH: one clear error naming the executables and the apt command; nothing is created."""
+    fake_bin = tmp_path / 'bin'
+    fake_bin.mkdir()
+    fake = fake_bin / 'pw.x'
+    fake.write_text('#!/bin/sh\nexit 0\n')
+    fake.chmod(0o755)
+
+    proc = enatom(['setup'], aiida_path, path=str(fake_bin))
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert 'Traceback' not in output
+    assert 'apt-get install quantum-espresso' in output
+    for name in ('ph.x', 'q2r.x', 'matdyn.x', 'pp.x', 'projwfc.x', 'ld1.x'):
+        assert name in output
+    assert 'pw.x' not in output.split('PATH:')[1].split(';')[0]
+    config = aiida_path / '.aiida' / 'config.json'  # the CLI root may create an empty one (AiiDA's own doing)
+    assert not config.exists() or read_config(aiida_path)['profiles'] == {}
+
+
+def test_production_and_no_broker_conflict(aiida_path):
+    proc = enatom(['setup', '--production', '--no-broker'], aiida_path)
+    assert proc.returncode != 0
+    assert 'Traceback' not in proc.stderr
+    assert '--no-broker' in proc.stdout + proc.stderr
