@@ -140,8 +140,8 @@ def test_moments_reproduce_matdyn_footer_lambda(fixtures_path, index):
 def test_moments_against_lambda_file_qe67(fixtures_path, index):
     """QE 6.7's ``lambda`` file does not integrate a2F.dosN: λ and ω_log differ by up to 0.5 % and 1.2 %.
 
-    On refining matdyn's mesh (nk 10³ → 20³ → 30³, checked when the fixture was made) the ``lambda``-file values
-    are stable to 1e-3 while the integral of the tetrahedron α²F moves by a few 0.1 %, which is what a direct sum
+    On refining matdyn's mesh (nk 10³ → 20³ → 30³, checked when the fixture was made) the ``lambda``-file λ moves
+    by ≤ 3e-4 and ω_log by ≤ 0.2 % while the integral of the tetrahedron α²F moves by up to 1 %: what a direct sum
     Σ_qν w_q λ_qν (and of λ_qν ln ω_qν) over the q-mesh gives; see docs/parsers.md. The weakest coupling
     (σ = 0.005 Ry, λ = 0.02, 4 printed decimals = 0.25 %) is the loosest.
     """
