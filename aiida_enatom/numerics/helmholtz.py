@@ -26,6 +26,7 @@ H. Helmholtz, J. Reine Angew. Math. 55, 25 (1858); the spectral form is the stan
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,8 +108,19 @@ def reciprocal_cell(cell: ArrayLike) -> NDArray[np.float64]:
 
 
 def _g_components(shape: tuple[int, int, int], cell: NDArray[np.float64]) -> tuple[list[NDArray], NDArray]:
-    """Cartesian G components on the rfftn half grid and the Nyquist mask (broadcastable arrays)."""
+    """Cartesian G components on the rfftn half grid and the Nyquist mask (read-only, cached)."""
     recip = reciprocal_cell(cell)
+    gx, gy, gz, _, nyquist = _spectral_tables(tuple(int(n) for n in shape), recip.tobytes())
+    return [gx, gy, gz], nyquist
+
+
+@functools.lru_cache(maxsize=2)
+def _spectral_tables(shape: tuple[int, int, int], recip_bytes: bytes) -> tuple[NDArray, ...]:
+    """G components, 1/|G|² (zero at G = 0 and on Nyquist planes) and the Nyquist mask for one grid and cell.
+
+    Cached because the enatom decomposes the fields of many atoms on the same supercell grid.
+    """
+    recip = np.frombuffer(recip_bytes, dtype=np.float64).reshape(3, 3)
     n1, n2, n3 = shape
     m1 = np.fft.fftfreq(n1, 1.0 / n1)[:, None, None]
     m2 = np.fft.fftfreq(n2, 1.0 / n2)[None, :, None]
@@ -121,7 +133,15 @@ def _g_components(shape: tuple[int, int, int], cell: NDArray[np.float64]) -> tup
         nyquist[:, n2 // 2, :] = True
     if n3 % 2 == 0:
         nyquist[:, :, n3 // 2] = True
-    return comps, nyquist
+    g2 = comps[0] ** 2 + comps[1] ** 2 + comps[2] ** 2
+    g2[0, 0, 0] = 1.0
+    inv_g2 = 1.0 / g2
+    inv_g2[0, 0, 0] = 0.0
+    inv_g2[nyquist] = 0.0
+    tables = (*comps, inv_g2, nyquist)
+    for table in tables:
+        table.flags.writeable = False
+    return tables
 
 
 def _validate_grid_shape(shape: tuple[int, ...], name: str) -> tuple[int, int, int]:
@@ -251,17 +271,12 @@ def helmholtz_decompose(field: ArrayLike, cell: ArrayLike) -> HelmholtzComponent
     field = _as_vector_field(field)
     cell = np.asarray(cell, dtype=float)
     shape = field.shape[1:]
-    (gx, gy, gz), nyquist = _g_components(shape, cell)
+    recip = reciprocal_cell(cell)
+    gx, gy, gz, inv_g2, _ = _spectral_tables(tuple(int(n) for n in shape), recip.tobytes())
     npts = field[0].size
 
     fh = scipy.fft.rfftn(field, axes=_AXES, workers=-1)
     mean = fh[:, 0, 0, 0].real / npts
-
-    g2 = gx * gx + gy * gy + gz * gz
-    g2[0, 0, 0] = 1.0
-    inv_g2 = 1.0 / g2
-    inv_g2[0, 0, 0] = 0.0
-    inv_g2[nyquist] = 0.0
 
     # s = G·F/|G|² (zero at G = 0 and on Nyquist planes); v(G) = i s; F_L(G) = G s. In place, one buffer.
     s = gx * fh[0]
