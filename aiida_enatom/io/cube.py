@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.constants import BOHR_TO_ANGSTROM
-from aiida_enatom.exceptions import ParsingError
+from aiida_enatom.exceptions import InputValidationError, ParsingError
 from aiida_enatom.io._numeric_text import read_source
 
 __all__ = ('VolumetricGrid', 'format_cube', 'parse_cube', 'write_cube')
@@ -187,15 +187,20 @@ def format_cube(
         Position of grid point (0, 0, 0), Å.
     comments : tuple of two str
         Header lines (newlines are replaced by spaces).
+
+    Raises
+    ------
+    InputValidationError
+        If a grid is not 3D, a grid name is empty or has spaces, or atoms and positions differ in number.
     """
     data = np.asarray(data, dtype=float)
     if data.ndim != 3:
-        raise ValueError(f'data must have shape (n1, n2, n3); got {data.shape}')
+        raise InputValidationError(f'data must have shape (n1, n2, n3); got {data.shape}')
     cell = np.asarray(cell, dtype=float) / BOHR_TO_ANGSTROM
     numbers = np.asarray(numbers, dtype=int).reshape(-1)
     positions = np.asarray(positions, dtype=float).reshape(-1, 3) / BOHR_TO_ANGSTROM
     if len(numbers) != len(positions):
-        raise ValueError(f'{len(numbers)} atomic numbers but {len(positions)} positions')
+        raise InputValidationError(f'{len(numbers)} atomic numbers but {len(positions)} positions')
     origin = np.asarray(origin, dtype=float) / BOHR_TO_ANGSTROM
     voxel = cell / np.array(data.shape)[:, None]
     out = [' '.join(c.split()) for c in comments]

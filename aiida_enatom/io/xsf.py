@@ -13,7 +13,7 @@ from os import PathLike
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from aiida_enatom.exceptions import ParsingError
+from aiida_enatom.exceptions import InputValidationError, ParsingError
 from aiida_enatom.io._numeric_text import read_source
 
 __all__ = ('format_xsf', 'parse_xsf_grids', 'write_xsf')
@@ -44,14 +44,19 @@ def format_xsf(
         Position of grid point (0, 0, 0), Å.
     comment : str
         Block comment.
+
+    Raises
+    ------
+    InputValidationError
+        If a grid is not 3D, a grid name is empty or has spaces, or atoms and positions differ in number.
     """
     cell = np.asarray(cell, dtype=float)
     numbers = np.asarray(numbers, dtype=int).reshape(-1)
     positions = np.asarray(positions, dtype=float).reshape(-1, 3)
     if len(numbers) != len(positions):
-        raise ValueError(f'{len(numbers)} atomic numbers but {len(positions)} positions')
+        raise InputValidationError(f'{len(numbers)} atomic numbers but {len(positions)} positions')
     if not grids:
-        raise ValueError('at least one grid is needed')
+        raise InputValidationError('at least one grid is needed')
     out = ['CRYSTAL', 'PRIMVEC']
     out += [''.join(f'{x:16.10f}' for x in vec) for vec in cell]
     out += ['PRIMCOORD', f'{len(numbers)} 1']
@@ -59,10 +64,10 @@ def format_xsf(
     out += ['BEGIN_BLOCK_DATAGRID_3D', ' '.join(comment.split()) or 'grid']
     for name, grid in grids.items():
         if not name or any(c.isspace() for c in name):
-            raise ValueError(f'grid name {name!r} must be non-empty and without spaces')
+            raise InputValidationError(f'grid name {name!r} must be non-empty and without spaces')
         grid = np.asarray(grid, dtype=float)
         if grid.ndim != 3:
-            raise ValueError(f'grid {name!r} must have shape (n1, n2, n3); got {grid.shape}')
+            raise InputValidationError(f'grid {name!r} must have shape (n1, n2, n3); got {grid.shape}')
         general = np.pad(grid, [(0, 1)] * 3, mode='wrap')
         out.append(f'BEGIN_DATAGRID_3D_{name}')
         out.append(' '.join(str(n) for n in general.shape))
