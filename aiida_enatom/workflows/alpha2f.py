@@ -298,7 +298,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         inputs.clean_workdir = orm.Bool(False)
         parameters = inputs.pw.parameters.get_dict()
         parameters.setdefault('CONTROL', {})['calculation'] = 'scf'
-        parameters.setdefault('SYSTEM', {})['la2F'] = la2f
+        parameters.setdefault('SYSTEM', {})['la2f'] = la2f
         inputs.pw.parameters = orm.Dict(parameters)
         return inputs
 

@@ -1,0 +1,77 @@
+"""``aiida-enatom launch point``: relax a structure at a pressure and compute its α²F, split and metrics."""
+
+from __future__ import annotations
+
+import click
+from aiida.cmdline.utils import decorators, echo
+
+from aiida_enatom.cli import utils
+
+PROTOCOLS = ('test', 'fast', 'balanced', 'stringent')
+CODES = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')
+
+
+def _code_option(name: str):
+    return click.option(
+        f'--{name}-code',
+        default=f'{name}@localhost',
+        show_default=True,
+        help=f'Code (label@computer) for {name}.x.',
+    )
+
+
+@click.command('point')
+@click.argument('structure_file', type=click.Path(exists=True, dir_okay=False))
+@click.option('--pressure', type=float, required=True, help='Target hydrostatic pressure in GPa.')
+@click.option('--protocol', type=click.Choice(PROTOCOLS), default='fast', show_default=True, help='Protocol.')
+@click.option('--pseudo-family', default=None, help='Pseudopotential family label (default: the offline family).')
+@click.option('--mu-star', type=float, default=None, help='Coulomb pseudopotential μ* (default: protocol, 0.10).')
+@_code_option('pw')
+@_code_option('ph')
+@_code_option('q2r')
+@_code_option('matdyn')
+@_code_option('projwfc')
+@click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
+@decorators.with_dbenv()
+def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star, daemon, **code_labels):
+    """Relax STRUCTURE_FILE at --pressure GPa, then compute α²F, its H/metal split, T_c and I_H².
+
+    Prints the PK of the PressurePointWorkChain; inspect it with `aiida-enatom show PK`.
+    """
+    from aiida import orm
+
+    from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
+
+    if pressure < 0:
+        echo.echo_critical(f'--pressure must be ≥ 0 GPa; got {pressure:g}')
+    try:
+        structure = utils.read_structure(structure_file)
+    except click.BadParameter as exception:
+        echo.echo_critical(str(exception.message))
+    codes = {}
+    for name in CODES:
+        label = code_labels[f'{name}_code']
+        try:
+            codes[name] = orm.load_code(label)
+        except Exception as exception:  # noqa: BLE001 - NotExistent, MultipleObjectsError, ...
+            echo.echo_critical(
+                f'cannot load the {name}.x code {label!r}: {exception}; run `aiida-enatom setup` or pass '
+                f'--{name}-code LABEL@COMPUTER'
+            )
+    if pseudo_family is None:
+        from aiida_enatom.setup.family import find_offline_family
+
+        pseudo_family = find_offline_family()
+    overrides: dict = {}
+    if pseudo_family:
+        overrides['pseudo_family'] = pseudo_family
+        overrides['alpha2f'] = {'pseudo_family': pseudo_family}
+    if mu_star is not None:
+        overrides.setdefault('alpha2f', {})['mu_star'] = mu_star
+    try:
+        builder = PressurePointWorkChain.get_builder_from_protocol(
+            codes, structure, pressure=pressure, protocol=protocol, overrides=overrides
+        )
+    except Exception as exception:  # noqa: BLE001 - e.g. a missing pseudopotential family
+        echo.echo_critical(f'cannot build the pressure point: {exception}')
+    utils.launch_process(builder, daemon)

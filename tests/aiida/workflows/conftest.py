@@ -1,0 +1,76 @@
+"""Fixtures of the WorkChain tests: H3S, the offline pseudopotential family and the QE codes by role."""
+
+from __future__ import annotations
+
+import pytest
+
+FAMILY_LABEL = 'enatom-pbe-offline'
+CODE_ROLES = {'pw': 'pw.x', 'ph': 'ph.x', 'q2r': 'q2r.x', 'matdyn': 'matdyn.x', 'pp': 'pp.x', 'projwfc': 'projwfc.x'}
+
+
+def h3s(a: float = 3.0):
+    """Return H3S (Im-3m, S 2a, H 6b) as its 4-atom primitive cell, conventional lattice parameter ``a`` in Å."""
+    from aiida import orm
+    from pymatgen.core import Lattice, Structure
+
+    structure = Structure.from_spacegroup('Im-3m', Lattice.cubic(a), ['S', 'H'], [[0, 0, 0], [0.5, 0, 0]])
+    return orm.StructureData(pymatgen=structure.get_primitive_structure())
+
+
+def install_family(directory) -> str:
+    """Install the offline H/S family (ld1.x, under a second) with 'normal' cutoffs unless it exists; return its label."""
+    from aiida import orm
+    from aiida_pseudo.data.pseudo.upf import UpfData
+    from aiida_pseudo.groups.family import CutoffsPseudoPotentialFamily
+
+    from aiida_enatom.pseudos.generate import generate_pseudopotentials, recommended_cutoffs
+
+    if orm.QueryBuilder().append(orm.Group, filters={'label': FAMILY_LABEL}).count():
+        return FAMILY_LABEL
+    generate_pseudopotentials(['H', 'S'], directory)
+    family = CutoffsPseudoPotentialFamily.create_from_folder(directory, FAMILY_LABEL, pseudo_type=UpfData)
+    family.set_cutoffs(recommended_cutoffs('normal', ['H', 'S']), 'normal', unit='Ry')
+    return FAMILY_LABEL
+
+
+@pytest.fixture
+def h3s_structure():
+    """H3S primitive cell at a = 3.0 Å (about 170 GPa)."""
+    return h3s()
+
+
+@pytest.fixture
+def pseudo_family(tmp_path_factory):
+    """Label of the offline H/S family on the test profile."""
+    return install_family(tmp_path_factory.mktemp('upf'))
+
+
+@pytest.fixture
+def codes(qe_codes):
+    """QE codes keyed by role (``'pw'``, ``'ph'``, ...), as the builders expect."""
+    return {role: qe_codes[executable] for role, executable in CODE_ROLES.items()}
+
+
+def serialize_builder(builder) -> dict:
+    """Turn a builder into plain data for ``data_regression`` (nodes → values, codes → labels, pseudos → files)."""
+    from aiida import orm
+    from aiida_pseudo.data.pseudo.upf import UpfData
+
+    def serialize(data):
+        if isinstance(data, dict):
+            return {key: serialize(value) for key, value in sorted(data.items())}
+        if isinstance(data, UpfData):
+            return data.filename
+        if isinstance(data, orm.AbstractCode):
+            return data.default_calc_job_plugin
+        if isinstance(data, orm.Dict):
+            return data.get_dict()
+        if isinstance(data, (orm.Bool, orm.Float, orm.Int, orm.Str)):
+            return data.value
+        if isinstance(data, orm.StructureData):
+            return data.get_formula()
+        if isinstance(data, orm.KpointsData):
+            return data.get_kpoints_mesh()[0]
+        return data
+
+    return serialize(builder._inputs(prune=True))
