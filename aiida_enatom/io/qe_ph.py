@@ -182,7 +182,9 @@ def _count_atoms(reader: LineReader) -> int:
             headers += 1
     n_atoms = round(headers**0.5)
     if n_atoms < 1 or n_atoms * n_atoms != headers:
-        raise reader.error(f'cannot infer the number of atoms: {headers} block headers in the first matrix')
+        raise reader.error(
+            f'cannot infer the number of atoms: {headers} block headers in the first matrix', reader.lineno
+        )
     return n_atoms
 
 
