@@ -147,3 +147,8 @@ def test_read_alpha2f_content_errors(fixtures_path, tmp_path):
     with pytest.raises(ParsingError, match=r'not a valid α²F spectrum: .*ω > 0') as info:
         read_alpha2f(only_negative, unit='meV')
     assert info.value.filename == str(only_negative)
+    all_imaginary = fixtures_path / 'qe/al_q222_qe67_unstable/a10/a2F.dos1'
+    with pytest.raises(ParsingError, match='not a valid α²F spectrum'):
+        read_alpha2f(all_imaginary)
+    unstable = read_alpha2f(fixtures_path / 'qe/al_q222_qe67_unstable/a9/a2F.dos1')
+    assert unstable.weight_nonpositive > 1.0

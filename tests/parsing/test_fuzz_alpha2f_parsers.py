@@ -36,11 +36,19 @@ def _text(relative: str, lines: int | None = None) -> str:
 PARSERS: dict[str, tuple[Callable[[str], object], list[str]]] = {
     'a2f_dos': (
         parse_a2f_dos,
-        [_text('qe/al_q222_qe67/a2F.dos3'), _text('qe/al_q444_qe60_reference/a2F.dos5')],
+        [
+            _text('qe/al_q222_qe67/a2F.dos3'),
+            _text('qe/al_q444_qe60_reference/a2F.dos5'),
+            _text('qe/al_q222_qe67_unstable/a9/a2F.dos1'),
+        ],
     ),
     'lambda_file': (
         parse_lambda_file,
-        [_text('qe/al_q222_qe67/lambda'), _text('qe/al_q444_qe60_reference/lambda')],
+        [
+            _text('qe/al_q222_qe67/lambda'),
+            _text('qe/al_q444_qe60_reference/lambda'),
+            _text('qe/al_q222_qe67_unstable/a10/lambda'),
+        ],
     ),
     'lambda_x_output': (parse_lambda_x_output, [_text('qe/al_q222_qe67/lambda_x/lambda.out')]),
     'lambda_dat': (parse_lambda_dat, [_text('qe/al_q444_qe60_reference/lambda_x/lambda.dat')]),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aiida_enatom.constants import MEV_TO_K, RY_TO_MEV
-from aiida_enatom.exceptions import ParsingError
+from aiida_enatom.exceptions import InputValidationError, ParsingError
 from aiida_enatom.io.qe_matdyn import parse_a2f_dos, parse_lambda_file
 from aiida_enatom.numerics.moments import moments
 
@@ -211,3 +211,32 @@ def test_lambda_file_nan_omega_log():
     """matdyn prints NaN for ω_log when λ = 0 (0/0); it is kept as NaN, not an error."""
     lam = parse_lambda_file(' Broadening   0.0050 lambda       0.0000 dos(Ef)  1.3392 omega_ln [K]         NaN\n')
     assert math.isnan(lam.entry(1).omega_log_k)
+
+
+# --- real unstable spectra (fcc Al expanded to a = 9 and 10 bohr, QE 6.7) --------------------------------------
+
+UNSTABLE = 'qe/al_q222_qe67_unstable'
+
+
+@pytest.mark.parametrize('index', [1, 5, 10])
+def test_imaginary_modes_are_kept_and_reported(fixtures_path, index):
+    dos = parse_a2f_dos(fixtures_path / UNSTABLE / 'a9' / f'a2F.dos{index}')
+    assert dos.frequency_mev[0] == pytest.approx(-0.711891e-3 * RY_TO_MEV)
+    negative = dos.frequency_mev < 0
+    assert np.count_nonzero(negative) > 10 and np.abs(dos.total[negative]).max() > 0.1
+    spectrum = dos.to_alpha2f()
+    assert spectrum.weight_nonpositive > 1.0  # meV of α²F weight below zero, left out of the moments
+    assert spectrum.lowest_frequency < 0
+    # matdyn's closing λ sums over all bins, the imaginary ones (ω < 0) included, which lowers it
+    omega = dos.frequency_mev
+    qe_sum = 2.0 * np.sum(dos.total / omega) * dos.frequency_step_mev
+    assert dos.lambda_qe == pytest.approx(qe_sum, rel=2e-5)
+
+
+def test_all_imaginary_gives_nan_omega_log_and_no_spectrum(fixtures_path):
+    lam = parse_lambda_file(fixtures_path / UNSTABLE / 'a10' / 'lambda')
+    assert all(entry.coupling_lambda == 0.0 and math.isnan(entry.omega_log_k) for entry in lam.entries)
+    dos = parse_a2f_dos(fixtures_path / UNSTABLE / 'a10' / 'a2F.dos1')
+    assert np.count_nonzero(dos.frequency_mev > 0) < 2
+    with pytest.raises(InputValidationError, match='ω > 0'):
+        dos.to_alpha2f()
