@@ -1,0 +1,59 @@
+"""Summary of a finished ``enatom.enatom`` WorkChain node for ``aiida-enatom show`` (plain dict, JSON-ready)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ('is_enatom_node', 'summarise')
+
+
+def is_enatom_node(node) -> bool:
+    """Return whether ``node`` is a process node of the ``enatom.enatom`` WorkChain."""
+    return (getattr(node, 'process_type', None) or '').endswith('enatom.enatom')
+
+
+def summarise(node) -> dict[str, Any]:
+    """Return the headline numbers of an enatom WorkChain node.
+
+    Parameters
+    ----------
+    node : aiida.orm.WorkChainNode
+        A node of ``enatom.enatom`` (finished or not).
+
+    Returns
+    -------
+    dict
+        ``pk``, ``process_state``, ``exit_status``, ``exit_message`` and, once the metrics exist,
+        ``n_supercell_scf``, ``n_supercell_atoms``, ``supercell_matrix``, ``fft_grid``, ``displacement_amplitude``,
+        ``sum_rule_rigid_residual``, ``sum_rule_backflow_residual``, ``sum_rule_translational_residual``,
+        ``linearity_error``, ``backflow_to_rigid_ratio_<El>`` and ``tail_<El>`` (eV, total local potential) per
+        element, and ``atoms``: per ``atom_NN`` its site, element and backflow/rigid ratios (total, hxc, bare).
+    """
+    state = node.process_state.value if node.process_state is not None else None
+    summary: dict[str, Any] = {
+        'pk': node.pk,
+        'process_label': node.process_label,
+        'process_state': state,
+        'exit_status': node.exit_status,
+        'exit_message': node.exit_message,
+    }
+    outputs = node.outputs
+    if 'metrics' not in outputs:
+        return summary
+    metrics = outputs.metrics.get_dict()
+    metrics.pop('sum_rules', None)
+    summary.update(metrics)
+    if 'fft_grid' in outputs:
+        summary['fft_grid'] = outputs.fft_grid.get_list()
+    atoms = {}
+    if 'atoms' in outputs:
+        for label in sorted(outputs.atoms):
+            atom_metrics = outputs.atoms[label].metrics.get_dict()
+            atoms[label] = {
+                'site': atom_metrics['site'],
+                'element': atom_metrics['element'],
+                'backflow_to_rigid': atom_metrics['backflow_to_rigid'],
+                'tail_eV': atom_metrics['tail'],
+            }
+    summary['atoms'] = atoms
+    return summary
