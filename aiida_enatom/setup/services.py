@@ -79,8 +79,13 @@ class Service:
         """Stop the service if this process started it; return whether it was stopped."""
         if not self.started:
             return False
-        for command in self.stop_commands:
-            subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        for index, command in enumerate(self.stop_commands):
+            subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, cwd='/')
+            if index == 0:  # the later commands (e.g. ``epmd -kill``) only work once the server is gone
+                deadline = time.monotonic() + timeout
+                while port_open(self.host, self.port) and time.monotonic() < deadline:
+                    time.sleep(0.25)
+                time.sleep(0.5)
         self.started = False
         return True
 
@@ -437,6 +442,27 @@ def rabbitmq_consumer_timeout() -> str | None:
     return match.group(1).strip() if match else 'undefined'
 
 
+def _disable_consumer_timeout(value: str) -> list[Action]:
+    """Set ``consumer_timeout`` to ``undefined`` in the running node and, if absent, in the system config file."""
+    rabbitmqctl = _which('rabbitmqctl') or 'rabbitmqctl'
+    fix = f'put `{ADVANCED_CONFIG.strip()}` in {_SYSTEM_ADVANCED_CONFIG} and restart RabbitMQ'
+    try:
+        _run([rabbitmqctl, 'eval', 'application:set_env(rabbit, consumer_timeout, undefined).'], timeout=60)
+    except SetupError:
+        return [Action('warning', f'RabbitMQ consumer_timeout is {value} ms (long AiiDA processes fail); {fix}')]
+    actions = [Action('updated', f'RabbitMQ consumer_timeout was {value} ms; set to undefined in the running node')]
+    if not _SYSTEM_ADVANCED_CONFIG.exists():
+        try:
+            _SYSTEM_ADVANCED_CONFIG.write_text(ADVANCED_CONFIG)
+        except OSError:
+            actions.append(Action('warning', f'the change is lost when RabbitMQ restarts: {fix}'))
+        else:
+            actions.append(Action('created', f'{_SYSTEM_ADVANCED_CONFIG} (consumer_timeout undefined after restarts)'))
+    elif 'consumer_timeout' not in _SYSTEM_ADVANCED_CONFIG.read_text():
+        actions.append(Action('warning', f'{_SYSTEM_ADVANCED_CONFIG} does not set consumer_timeout: {fix}'))
+    return actions
+
+
 def ensure_rabbitmq(
     host: str = '127.0.0.1',
     port: int = 5672,
@@ -479,13 +505,7 @@ def ensure_rabbitmq(
         actions.append(Action('found', f'RabbitMQ is running on {host}:{port}'))
         value = rabbitmq_consumer_timeout()
         if value is not None and value != 'undefined':
-            actions.append(
-                Action(
-                    'warning',
-                    f'RabbitMQ consumer_timeout is {value} ms: AiiDA processes that run longer are cut off; put '
-                    f'`{ADVANCED_CONFIG.strip()}` in {_SYSTEM_ADVANCED_CONFIG} and restart RabbitMQ',
-                )
-            )
+            actions.extend(_disable_consumer_timeout(value))
         return service, actions
     if port_open(host, port):
         raise SetupError(f'something listens on {host}:{port} but does not speak AMQP as guest/guest')
