@@ -18,7 +18,7 @@ def h3s(a: float = 3.0):
 
 
 def install_family(directory) -> str:
-    """Install the offline H/S family (ld1.x, under a second) with 'normal' cutoffs unless it exists; return its label."""
+    """Install the offline H/S family (ld1.x, under 1 s) with 'normal' cutoffs unless it exists; return its label."""
     from aiida import orm
     from aiida_pseudo.data.pseudo.upf import UpfData
     from aiida_pseudo.groups.family import CutoffsPseudoPotentialFamily

@@ -1,0 +1,147 @@
+"""End to end with real Quantum ESPRESSO: H3S at 200 GPa through enatom.pressure_point at the ``test`` protocol.
+
+Runs vc-relax, two SCFs, projwfc.x, ph.x (q 2×2×2), q2r.x and matdyn.x on 2 MPI processes: about 4–5 minutes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.common import LinkType
+from aiida.engine import run_get_node
+
+from aiida_enatom.numerics.moments import coupling_lambda
+from aiida_enatom.numerics.spectra import Alpha2F
+from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain
+from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
+
+ALPHA2F_CALLS = {
+    'create_elph_meshes',
+    'scf_la2f',
+    'scf',
+    'projwfc',
+    'ph',
+    'q2r',
+    'matdyn',
+    'parse_matdyn_a2f',
+    'split_alpha2f',
+    'check_partial_sum',
+    'assess_stability',
+    'compute_fermi_pdos',
+    'compute_metrics',
+}
+METRIC_KEYS = {
+    'lambda',
+    'omega_log_meV',
+    'omega_1_meV',
+    'omega_2_meV',
+    'area_meV',
+    'tc_mcmillan_K',
+    'tc_allen_dynes_K',
+    'tc_leavens_carbotte_K',
+    'tc_eliashberg_K',
+    'mu_star',
+    'dynamically_stable',
+    'lowest_frequency_meV',
+    'lambda_per_smearing',
+    'tc_allen_dynes_K_per_smearing',
+}
+for _species in ('H', 'S', 'M'):
+    METRIC_KEYS |= {
+        f'lambda_{_species}',
+        f'omega_2_{_species}_meV',
+        f'area_{_species}_meV',
+        f'N_{_species}_0_states_per_eV_spin',
+        f'I2_{_species}_eV2_per_A2',
+        f'eta_{_species}_eV_per_A2',
+    }
+
+
+def _called(node) -> dict[str, orm.ProcessNode]:
+    links = node.base.links.get_outgoing(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).all()
+    return {link.link_label: link.node for link in links}
+
+
+_RUN: dict[str, int] = {}
+
+
+@pytest.fixture
+def point(codes, pseudo_family, h3s_structure):
+    """Run the pressure point once for the whole module (the profile fixtures are function-scoped; cache the PK)."""
+    if 'pk' not in _RUN:
+        builder = PressurePointWorkChain.get_builder_from_protocol(
+            codes, h3s_structure, pressure=200.0, protocol='test'
+        )
+        _, node = run_get_node(builder)
+        _RUN['pk'] = node.pk
+    return orm.load_node(_RUN['pk'])
+
+
+@pytest.mark.slow
+def test_provenance(point):
+    stable = point.outputs.alpha2f.metrics['dynamically_stable']
+    expected = 0 if stable else PressurePointWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status
+    assert point.exit_status == expected, point.exit_message
+    called = _called(point)
+    assert set(called) == {'relax', 'extract_pressure', 'alpha2f'}
+    assert called['relax'].process_label == 'PwRelaxWorkChain'
+    alpha2f = called['alpha2f']
+    assert alpha2f.process_label == 'Alpha2FWorkChain'
+    assert alpha2f.inputs.structure.uuid == called['relax'].outputs.output_structure.uuid
+    assert set(_called(alpha2f)) == ALPHA2F_CALLS
+    inner = _called(alpha2f)
+    assert inner['ph'].process_label == 'PhBaseWorkChain'
+    assert inner['ph'].inputs.ph.parameters['INPUTPH']['electron_phonon'] == 'interpolated'
+    assert inner['scf'].inputs.pw.parent_folder.uuid == inner['scf_la2f'].outputs.remote_folder.uuid
+    assert inner['matdyn'].inputs.parent_folder.uuid == inner['q2r'].outputs.remote_folder.uuid
+    # The metrics are a calcfunction output, not created by the WorkChain.
+    assert point.outputs.alpha2f.metrics.creator.process_label == 'compute_metrics'
+
+
+@pytest.mark.slow
+def test_outputs(point):
+    relaxed = point.outputs.relaxed_structure
+    assert len(relaxed.sites) == 4
+    assert point.outputs.pressure.value == pytest.approx(200.0, abs=2.0)  # GPa; press_conv_thr 5 kbar + Pulay
+    assert 12.0 < relaxed.get_cell_volume() < 15.0
+    metrics = point.outputs.alpha2f.metrics.get_dict()
+    assert METRIC_KEYS <= set(metrics)
+    assert 0.3 < metrics['lambda'] < 5.0
+    assert metrics['lambda_H'] + metrics['lambda_S'] == pytest.approx(metrics['lambda'], rel=0.02)
+    assert metrics['lambda_M'] == metrics['lambda_S']
+    assert metrics['tc_allen_dynes_K'] > 0
+    assert metrics['I2_H_eV2_per_A2'] > 0
+    assert metrics['N_H_0_states_per_eV_spin'] > 0
+    alpha2f = point.outputs.alpha2f.alpha2f
+    assert alpha2f.number_of_smearings == 10
+    assert {'H-H', 'H-S', 'S-S', 'H', 'S'} <= set(alpha2f.partial_keys)
+    assert alpha2f.phonon_dos is not None
+
+
+@pytest.mark.slow
+def test_partial_sum_rule(point):
+    sum_rule = point.outputs.alpha2f.sum_rule.get_dict()
+    assert sum_rule['passed'], sum_rule['message']
+    assert sum_rule['max_relative_error'] <= 0.01
+    alpha2f = point.outputs.alpha2f.alpha2f
+    for index in range(alpha2f.number_of_smearings):
+        spectrum = alpha2f.to_alpha2f(index)
+        pairs = np.sum([spectrum.partials[key] for key in ('H-H', 'H-S', 'S-S')], axis=0)
+        species = spectrum.partials['H'] + spectrum.partials['S']
+        np.testing.assert_allclose(species, pairs, rtol=1e-10, atol=1e-12)  # two conventions, same total
+        total = coupling_lambda(spectrum)
+        assert coupling_lambda(Alpha2F(spectrum.frequency, pairs)) == pytest.approx(total, rel=0.01)
+
+
+@pytest.mark.slow
+def test_stability_flag(point):
+    stability = point.outputs.alpha2f.stability.get_dict()
+    metrics = point.outputs.alpha2f.metrics.get_dict()
+    threshold = point.outputs.alpha2f.stability['threshold_meV']
+    assert stability['dynamically_stable'] is (stability['lowest_frequency_meV'] >= -threshold)
+    assert metrics['dynamically_stable'] is stability['dynamically_stable']
+    assert metrics['lowest_frequency_meV'] == stability['lowest_frequency_meV']
+    alpha2f_node = _called(point)['alpha2f']
+    unstable = Alpha2FWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status
+    assert (alpha2f_node.exit_status == unstable) is (not stability['dynamically_stable'])

@@ -1,0 +1,145 @@
+"""Unit tests on instantiated (not run) enatom.alpha2f / enatom.pressure_point: exit codes and single steps."""
+
+from __future__ import annotations
+
+import pytest
+from aiida import orm
+from aiida.common import LinkType
+from aiida.engine.utils import instantiate_process
+from aiida.manage import get_manager
+from plumpy import ProcessState
+
+from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain
+from aiida_enatom.workflows.mixins import duplicate_exit_statuses
+from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
+
+
+@pytest.mark.parametrize('workchain', [Alpha2FWorkChain, PressurePointWorkChain])
+def test_exit_codes_unique_including_inherited(workchain):
+    assert duplicate_exit_statuses(workchain) == {}
+    own = {code.status for code in workchain.spec().exit_codes.values() if code.status >= 400}
+    assert own, 'the WorkChain declares its own 4xx exit codes'
+
+
+def test_duplicate_exit_statuses_detects_a_clash():
+    from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
+
+    # aiida-quantumespresso's PhBaseWorkChain reuses 401 from BaseRestartWorkChain: the helper must see it.
+    assert 401 in duplicate_exit_statuses(PhBaseWorkChain)
+
+
+def _process(workchain, builder):
+    return instantiate_process(get_manager().get_runner(), builder)
+
+
+def _finished(label: str, exit_status: int, outputs: dict | None = None) -> orm.WorkflowNode:
+    node = orm.WorkflowNode()
+    node.set_process_label(label)
+    node.set_process_state(ProcessState.FINISHED)
+    node.set_exit_status(exit_status)
+    node.store()
+    for link_label, output in (outputs or {}).items():
+        output.store()
+        output.base.links.add_incoming(node, LinkType.RETURN, link_label)
+    return node
+
+
+@pytest.fixture
+def alpha2f_process(codes, pseudo_family, h3s_structure):
+    builder = Alpha2FWorkChain.get_builder_from_protocol(codes, h3s_structure, protocol='test')
+    return _process(Alpha2FWorkChain, builder)
+
+
+@pytest.fixture
+def point_process(codes, pseudo_family, h3s_structure):
+    builder = PressurePointWorkChain.get_builder_from_protocol(codes, h3s_structure, pressure=200.0, protocol='test')
+    return _process(PressurePointWorkChain, builder)
+
+
+@pytest.mark.parametrize(
+    ('step', 'context', 'exit_code'),
+    [
+        ('inspect_scf_la2f', {'scf_la2f': 'PwBaseWorkChain'}, 'ERROR_SUB_PROCESS_FAILED_SCF_LA2F'),
+        ('inspect_ph', {'ph': 'PhBaseWorkChain'}, 'ERROR_SUB_PROCESS_FAILED_PH'),
+        ('inspect_q2r', {'q2r': 'Q2rCalculation'}, 'ERROR_SUB_PROCESS_FAILED_Q2R'),
+        ('inspect_matdyn', {'matdyn': 'MatdynCalculation'}, 'ERROR_SUB_PROCESS_FAILED_MATDYN'),
+    ],
+)
+def test_alpha2f_inspect_failed(alpha2f_process, step, context, exit_code):
+    for key, label in context.items():
+        alpha2f_process.ctx[key] = _finished(label, 300)
+    result = getattr(alpha2f_process, step)()
+    assert result == getattr(Alpha2FWorkChain.exit_codes, exit_code)
+
+
+def test_alpha2f_inspect_ok(alpha2f_process):
+    alpha2f_process.ctx.scf_la2f = _finished('PwBaseWorkChain', 0)
+    assert alpha2f_process.inspect_scf_la2f() is None
+    alpha2f_process.ctx.scf = _finished('PwBaseWorkChain', 0)
+    alpha2f_process.ctx.projwfc = _finished('ProjwfcCalculation', 310)
+    assert alpha2f_process.inspect_scf_and_projwfc() == Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_PROJWFC
+
+
+def test_alpha2f_matdyn_without_a2f_files(alpha2f_process):
+    alpha2f_process.ctx.matdyn = _finished('MatdynCalculation', 0, {'retrieved': orm.FolderData()})
+    result = alpha2f_process.inspect_matdyn()
+    assert result == Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_MATDYN
+
+
+def _results_context(process, *, stable: bool, passed: bool):
+    from aiida_enatom.data.alpha2f import Alpha2FData
+    from aiida_enatom.numerics.spectra import Alpha2F
+
+    alpha2f = Alpha2FData()
+    alpha2f.set_from([Alpha2F([1.0, 2.0, 3.0], [0.0, 1.0, 0.0])], [0.02])
+    process.ctx.alpha2f = alpha2f.store()
+    process.ctx.metrics = orm.Dict({'lambda': 1.0, 'tc_allen_dynes_K': 10.0, 'dynamically_stable': stable}).store()
+    process.ctx.stability = orm.Dict({'dynamically_stable': stable, 'lowest_frequency_meV': -20.0}).store()
+    process.ctx.sum_rule = orm.Dict({'passed': passed, 'message': 'max |Δλ|/λ = 0.05'}).store()
+    process.ctx.fermi_dos = orm.Dict({}).store()
+    process.ctx.matdyn_lambda = orm.Dict({}).store()
+    process.ctx.meshes = {'summary': orm.Dict({}).store()}
+
+
+@pytest.mark.parametrize(
+    ('stable', 'passed', 'expected'),
+    [
+        (True, True, None),
+        (False, True, 'ERROR_DYNAMICALLY_UNSTABLE'),
+        (True, False, 'ERROR_PARTIAL_SUM_RULE'),
+    ],
+)
+def test_alpha2f_results(alpha2f_process, stable, passed, expected):
+    _results_context(alpha2f_process, stable=stable, passed=passed)
+    result = alpha2f_process.results()
+    if expected is None:
+        assert result is None
+    else:
+        assert result.status == getattr(Alpha2FWorkChain.exit_codes, expected).status
+    assert set(alpha2f_process.outputs) >= {'alpha2f', 'metrics', 'stability', 'sum_rule'}  # data kept
+
+
+def test_point_inspect_relax_failed(point_process):
+    point_process.ctx.relax = _finished('PwRelaxWorkChain', 401)
+    assert point_process.inspect_relax() == PressurePointWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_RELAX
+
+
+@pytest.mark.parametrize(
+    ('status', 'expected'),
+    [
+        (0, None),
+        (Alpha2FWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status, None),
+        (Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_PH.status, 'ERROR_SUB_PROCESS_FAILED_ALPHA2F'),
+    ],
+)
+def test_point_inspect_alpha2f(point_process, status, expected):
+    point_process.ctx.alpha2f = _finished('Alpha2FWorkChain', status)
+    result = point_process.inspect_alpha2f()
+    if expected is None:
+        assert result is None
+    else:
+        assert result.status == getattr(PressurePointWorkChain.exit_codes, expected).status
+
+
+def test_point_enatom_hook_is_off(point_process):
+    assert point_process.should_run_enatom() is False
