@@ -134,13 +134,13 @@ def cmd_a2f(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, as_json
 ROWS = (
     ('lambda', 'λ', ''),
     ('omega_log_meV', 'ω_log', 'meV'),
-    ('omega_1_meV', 'ω̄₁', 'meV'),
-    ('omega_2_meV', 'ω̄₂', 'meV'),
+    ('omega_1_meV', 'ω_1 = (2/λ)∫α²F dω', 'meV'),
+    ('omega_2_meV', 'ω_2 = [(2/λ)∫ωα²F dω]^½', 'meV'),
     ('area_meV', '𝒜 = ∫α²F dω', 'meV'),
     ('tc_mcmillan_K', 'T_c McMillan (ω_log/1.2)', 'K'),
     ('tc_allen_dynes_K', 'T_c Allen–Dynes f₁f₂', 'K'),
     ('tc_leavens_carbotte_K', 'T_c Leavens–Carbotte 0.148𝒜', 'K'),
-    ('tc_strong_coupling_K', 'T_c strong coupling 0.1827ω̄₂√λ', 'K'),
+    ('tc_strong_coupling_K', 'T_c strong coupling 0.1827ω_2√λ', 'K'),
     ('tc_eliashberg_K', 'T_c isotropic Eliashberg', 'K'),
     ('weight_nonpositive_meV', 'weight at ω ≤ 0 (left out)', 'meV'),
 )

@@ -103,3 +103,16 @@ def test_unreadable_files(tmp_path):
     garbage.write_text('this is not\na spectrum\n')
     bad = run_cli('analyse', 'a2f', str(garbage), '--unit', 'meV', aiida_path=tmp_path / 'aiida')
     assert bad.returncode != 0 and 'garbage.dat' in bad.stderr and 'Traceback' not in bad.stderr
+
+
+def test_real_matdyn_file_agrees_with_qe_closing_lambda(fixtures_path, tmp_path):
+    """On matdyn's own a2F.dos5 (QE 6.7, fcc Al) λ matches the λ matdyn printed at the end of that file."""
+    from aiida_enatom.io.qe_matdyn import parse_a2f_dos
+
+    path = fixtures_path / 'qe' / 'al_q222_qe67' / 'a2F.dos5'
+    result = run_cli('analyse', 'a2f', str(path), '--json', aiida_path=tmp_path / 'aiida')
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    # matdyn's closing λ is a midpoint sum over the same bins: agreement to 1e-5 (see docs/parsers.md)
+    np.testing.assert_allclose(data['lambda'], parse_a2f_dos(path).lambda_qe, rtol=1e-5)
+    assert data['tc_eliashberg_K'] > data['tc_allen_dynes_K'] > 0
