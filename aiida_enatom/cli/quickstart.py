@@ -72,7 +72,9 @@ def cmd_quickstart(
     if pressure < 0:
         echo.echo_critical(f'--pressure must be ≥ 0 GPa; got {pressure:g}')
     try:
-        setup = run_setup(aiida_path=aiida_path, on_action=lambda action: echo.echo_report(str(action)))
+        setup = run_setup(
+            aiida_path=aiida_path, on_action=lambda action: echo.echo_report(f'{action.kind}: {action.message}')
+        )
     except EnatomError as exception:
         echo.echo_critical(str(exception))
     codes = {name: orm.load_code(f'{name}@localhost') for name in CODES}
