@@ -72,13 +72,17 @@ def services():
         'rabbitmq': services.rabbitmq_reachable('127.0.0.1', 5672),
     }
     yield services
-    pg, _ = services.ensure_postgresql('127.0.0.1', 5432)
-    rmq, _ = services.ensure_rabbitmq('127.0.0.1', 5672)
-    for service in (pg, rmq):
-        if not running_before[service.name]:
-            service.started = True  # started by `aiida-enatom setup --production` in a subprocess
-            service.stop()
-            assert not services.port_open('127.0.0.1', service.port), f'{service.name} did not stop'
+    # stop what `aiida-enatom setup --production` started (in a subprocess), and only that
+    if not running_before['postgresql'] and services.port_open('127.0.0.1', 5432):
+        _stop(services.ensure_postgresql('127.0.0.1', 5432)[0], services)
+    if not running_before['rabbitmq'] and services.port_open('127.0.0.1', 5672):
+        _stop(services.ensure_rabbitmq('127.0.0.1', 5672)[0], services)
+
+
+def _stop(service, services) -> None:
+    service.started = True
+    service.stop()
+    assert not services.port_open(service.host, service.port), f'{service.name} did not stop'
 
 
 def test_production_profile_daemon(services, aiida_path):
@@ -112,3 +116,26 @@ def test_production_profile_daemon(services, aiida_path):
         pg, _ = services.ensure_postgresql('127.0.0.1', 5432)
         services.admin_psql(pg, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         services.admin_psql(pg, f'DROP ROLE IF EXISTS "{database}"')
+
+
+def test_postgresql_initdb_fallback(services):
+    """Without a running server or Debian cluster on the port, a data folder is initdb'd and started; idempotent."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    pg, actions = services.ensure_postgresql('127.0.0.1', port)
+    try:
+        assert [a.kind for a in actions] == ['created', 'started']
+        assert [a.kind for a in services.ensure_postgresql('127.0.0.1', port)[1]] == ['found']
+        name = 'aiida_enatom_probe'
+        assert [a.kind for a in services.ensure_database(pg, name, 'secret1')] == ['created', 'created']
+        assert [a.kind for a in services.ensure_database(pg, name, 'secret2')] == ['updated', 'found']
+        collation = services.admin_psql(pg, f"SELECT datcollate FROM pg_database WHERE datname = '{name}'")
+        assert collation == 'C.UTF-8'
+    finally:
+        assert pg.stop()
+        assert not services.port_open('127.0.0.1', port)
+        if pg.socket_dir and pg.socket_dir.startswith('/var/lib/postgresql/enatom-'):
+            shutil.rmtree(pg.socket_dir, ignore_errors=True)
