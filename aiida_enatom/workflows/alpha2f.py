@@ -194,11 +194,6 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         return get_protocol_filepath('alpha2f')
 
     @classmethod
-    def get_available_protocols(cls) -> dict:
-        """Return the protocols (``test``, ``fast``, ``balanced``, ``stringent``) and their descriptions."""
-        return super().get_available_protocols()
-
-    @classmethod
     def get_builder_from_protocol(
         cls,
         codes: Mapping[str, orm.AbstractCode | str],

@@ -138,8 +138,8 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             ``'test'``, ``'fast'``, ``'balanced'`` (default) or ``'stringent'``; also selects the alpha2f protocol.
         overrides
             Nested dict over the protocol: meta keys (``qe_protocol``, ``pseudo_family``, ``run_init_relax``,
-            ``press_conv_thr``, ``relax`` = PwBaseWorkChain overrides of both relax stages) and ``alpha2f`` (overrides
-            of :meth:`Alpha2FWorkChain.get_builder_from_protocol`).
+            ``press_conv_thr``, ``relax_base`` = PwBaseWorkChain overrides of both relax stages) and ``alpha2f``
+            (overrides of :meth:`Alpha2FWorkChain.get_builder_from_protocol`).
         options
             Merged into ``metadata.options`` of every CalcJob.
 
@@ -154,7 +154,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         inputs = cls.get_protocol_inputs(protocol, overrides)
         press = float(pressure) * KBAR_PER_GPA
         stage = recursive_merge(
-            inputs['relax'],
+            inputs['relax_base'],
             {
                 'pseudo_family': inputs['pseudo_family'],
                 'pw': {'parameters': {'CELL': {'press': press, 'press_conv_thr': inputs['press_conv_thr']}}},
