@@ -58,19 +58,24 @@ def plot_alpha2f(spectrum: Alpha2F, *, ax: Axes | None = None, cumulative: bool 
     return ax
 
 
-def plot_partial_alpha2f(spectrum: Alpha2F, keys: Sequence[str] | None = None, *, ax: Axes | None = None) -> Axes:
-    """Plot the partial spectra stacked on each other, with the total as a line on top.
+def plot_partial_alpha2f(
+    spectrum: Alpha2F, keys: Sequence[str] | None = None, *, ax: Axes | None = None, stacked: bool | None = None
+) -> Axes:
+    """Plot the partial spectra with the total as a black line on top.
 
     Parameters
     ----------
     spectrum : Alpha2F
         Spectrum with :attr:`~Alpha2F.partials`.
     keys : sequence of str, optional
-        Which partials to stack, in order (default: the species pairs, i.e. keys containing ``'-'``, sorted;
-        those sum to the total). Stacking keys that do not partition the total is allowed but then the top of
-        the stack differs from the total line.
+        Which partials to draw, in order (default: the species pairs, i.e. keys containing ``'-'``, sorted;
+        those sum to the total).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
+    stacked : bool, optional
+        Stack the partials on each other. The default stacks only when every drawn partial is ≥ 0: cross terms
+        such as H–S are often negative at low frequency, and a stack of signed areas is unreadable, so they are
+        then drawn as overlaid curves filled to zero.
 
     Returns
     -------
@@ -87,7 +92,16 @@ def plot_partial_alpha2f(spectrum: Alpha2F, keys: Sequence[str] | None = None, *
     missing = [key for key in keys if key not in spectrum.partials]
     if missing:
         raise KeyError(f'no partial spectra {missing}; available: {sorted(spectrum.partials)}')
-    ax.stackplot(spectrum.frequency, *[spectrum.partials[key] for key in keys], labels=list(keys), alpha=0.7)
+    values = [spectrum.partials[key] for key in keys]
+    if stacked is None:
+        stacked = all(float(value.min()) >= 0.0 for value in values)
+    if stacked:
+        ax.stackplot(spectrum.frequency, *values, labels=list(keys), alpha=0.7)
+    else:
+        for index, (key, value) in enumerate(zip(keys, values, strict=True)):
+            ax.plot(spectrum.frequency, value, color=f'C{index}', lw=1.0, label=key)
+            ax.fill_between(spectrum.frequency, value, color=f'C{index}', alpha=0.25)
+        ax.axhline(0.0, color='0.5', lw=0.5)
     ax.plot(spectrum.frequency, spectrum.spectrum, color='k', lw=1.0, label='total')
     ax.set_xlabel('ω (meV)')
     ax.set_ylabel('α²F(ω)')

@@ -33,6 +33,16 @@ def test_plot_partial_stacks_pairs_to_total(spectrum):
         plot_partial_alpha2f(spectrum, ['La-La'])
 
 
+def test_plot_partial_overlays_signed_cross_terms(spectrum):
+    """A negative cross term switches to overlaid curves: each drawn line is its own partial, not a running sum."""
+    omega = spectrum.frequency
+    signed = Alpha2F(omega, spectrum.spectrum, {'H-H': spectrum.spectrum + 0.1, 'H-S': np.full(omega.size, -0.1)})
+    ax = plot_partial_alpha2f(signed)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), signed.partials['H-H'])
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), signed.partials['H-S'])
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), signed.spectrum)
+
+
 def test_plot_tc_derivative_marks_the_peak(spectrum):
     omega = spectrum.frequency[1:]
     derivative = omega * np.exp(-omega / 60.0)
