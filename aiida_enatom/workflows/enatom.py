@@ -10,6 +10,7 @@ from aiida_quantumespresso.calculations.pp import PpCalculation
 from aiida_quantumespresso.workflows.protocols.utils import ProtocolMixin, recursive_merge
 from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 
+from aiida_enatom.calculations.functions._enatom_nodes import FILPLOT
 from aiida_enatom.calculations.functions.collect_enatom_metrics import collect_enatom_metrics
 from aiida_enatom.calculations.functions.compute_potential_derivatives import compute_potential_derivatives
 from aiida_enatom.calculations.functions.compute_radial_profile import compute_radial_profile
@@ -106,6 +107,14 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             valid_type=orm.Bool,
             default=lambda: orm.Bool(False),
             help='Also return the raw pp.x potentials (Ry) of every supercell under `potentials`.',
+        )
+        spec.input(
+            'precise_grids',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(True),
+            help="Read the potentials from pp.x's intermediate `aiida.filplot` (10 significant digits, kept in each "
+            "PpCalculation's `retrieved` folder, about 17 bytes per grid point) instead of the cube grids (5 digits, "
+            'which limit the derivatives to ~1e-3 relative precision).',
         )
         spec.input(
             'radial_bin_width',
@@ -343,13 +352,18 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 inputs.parent_folder = self.ctx[f'scf_{label}'].outputs.remote_folder
                 inputs.parameters = orm.Dict({'INPUTPP': {'plot_num': plot_num}, 'PLOT': {'iflag': 3}})
                 inputs.metadata.call_link_label = f'pp_{component}_{label}'
+                if self.inputs.precise_grids.value:
+                    inputs.metadata.options = {
+                        **inputs.metadata.get('options', {}),
+                        'additional_retrieve_list': [FILPLOT],
+                    }
                 futures[f'pp_{component}_{label}'] = self.submit(PpCalculation, **inputs)
         return ToContext(**futures)
 
     def inspect_pp(self):
         """Check every pp.x run and that its grid is the fixed FFT grid."""
         expected = self.ctx.fft_grid.get_list()
-        self.ctx.potentials = {}
+        self.ctx.potentials, self.ctx.cube_potentials = {}, {}
         for label in self.ctx.structures:
             for component in PLOT_NUMS:
                 key = f'{component}_{label}'
@@ -360,7 +374,8 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 grid = list(data.get_shape('data'))
                 if grid != expected:
                     return self.exit_codes.ERROR_GRID_MISMATCH.format(label=key, grid=grid, expected=expected)
-                self.ctx.potentials[key] = data
+                self.ctx.potentials[key] = node.outputs.retrieved if self.inputs.precise_grids.value else data
+                self.ctx.cube_potentials[key] = data
         return None
 
     def compute_derivatives(self):
@@ -423,5 +438,5 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             self.out(f'atoms.{label}.radial', nodes['profile'])
             self.out(f'atoms.{label}.metrics', metrics[label])
         if self.inputs.keep_potentials.value:
-            for key, node in self.ctx.potentials.items():
+            for key, node in self.ctx.cube_potentials.items():
                 self.out(f'potentials.{key}', node)

@@ -7,9 +7,13 @@ from aiida import orm
 
 from aiida_enatom.constants import BOHR_TO_ANGSTROM, RY_TO_MEV
 from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.io.qe_filplot import parse_filplot
 from aiida_enatom.numerics.displacements import DisplacementSet
 
-__all__ = ('RY_TO_EV', 'displacement_set', 'kind_numbers', 'potential_grid')
+__all__ = ('FILPLOT', 'RY_TO_EV', 'displacement_set', 'kind_numbers', 'potential_grid')
+
+#: Name of pp.x's full-precision intermediate file in a ``PpCalculation``'s folder.
+FILPLOT = 'aiida.filplot'
 
 #: 1 Ry in eV (pp.x grids are in Ry; the enatom outputs are in eV and eV/Å).
 RY_TO_EV: float = RY_TO_MEV / 1.0e3
@@ -36,21 +40,36 @@ def displacement_set(dataset: orm.Dict) -> DisplacementSet:
     )
 
 
-def potential_grid(node: orm.ArrayData, cell: np.ndarray, name: str) -> np.ndarray:
-    """Return the pp.x grid of ``node`` in eV after checking that its cell is ``cell`` (rows, Å).
+def potential_grid(node: orm.ArrayData | orm.FolderData, cell: np.ndarray, name: str) -> np.ndarray:
+    """Return a pp.x potential grid in eV after checking that its cell is ``cell`` (rows, Å).
+
+    Parameters
+    ----------
+    node
+        Either the ``output_data`` ArrayData of a ``PpCalculation`` (cube grid, five significant digits) or its
+        ``retrieved`` FolderData holding ``aiida.filplot`` (ten significant digits).
+    cell
+        Supercell lattice vectors as rows, Å.
+    name
+        Label of the grid for error messages.
 
     Raises
     ------
     InputValidationError
-        If the grid's cell (voxel × shape) differs from ``cell``; the message names the grid.
+        If the grid's cell differs from ``cell`` or the folder has no ``aiida.filplot``; the message names the grid.
     """
-    data = node.get_array('data')
-    voxel = node.get_array('voxel') * BOHR_TO_ANGSTROM
-    grid_cell = voxel * np.array(data.shape)[:, None]
+    if isinstance(node, orm.FolderData):
+        if FILPLOT not in node.base.repository.list_object_names():
+            raise InputValidationError(f'potential {name}: the retrieved folder holds no {FILPLOT}')
+        grid = parse_filplot(node.base.repository.get_object_content(FILPLOT), filename=f'{name}/{FILPLOT}')
+        data, grid_cell = grid.data, grid.cell * BOHR_TO_ANGSTROM
+    else:
+        data = node.get_array('data')
+        grid_cell = node.get_array('voxel') * BOHR_TO_ANGSTROM * np.array(data.shape)[:, None]
     difference = float(np.abs(grid_cell - np.asarray(cell)).max())
     if difference > CELL_TOLERANCE:
         raise InputValidationError(
-            f'the cell of potential {name} (from its cube voxel and grid {data.shape}) differs from the supercell by '
-            f'up to {difference:.3g} Å: all grids must belong to the same supercell'
+            f'the cell of potential {name} (grid {data.shape}) differs from the supercell by up to '
+            f'{difference:.3g} Å: all grids must belong to the same supercell'
         )
     return data * RY_TO_EV

@@ -15,7 +15,7 @@ COMPONENTS = ('total', 'bare')
 
 
 @calcfunction
-def compute_potential_derivatives(dataset: orm.Dict, **potentials: orm.ArrayData) -> dict:
+def compute_potential_derivatives(dataset: orm.Dict, **potentials: orm.ArrayData | orm.FolderData) -> dict:
     """Central differences, completed by site symmetry, of the total and bare local potentials.
 
     Parameters
@@ -23,7 +23,8 @@ def compute_potential_derivatives(dataset: orm.Dict, **potentials: orm.ArrayData
     dataset
         The displacement dataset of ``generate_displacements``.
     potentials
-        pp.x grids (Ry, bohr) labelled ``<component>_pristine`` and ``<component>_displacement_NN`` with
+        pp.x grids (Ry, bohr; ``output_data`` ArrayData or the ``retrieved`` folder with ``aiida.filplot``)
+        labelled ``<component>_pristine`` and ``<component>_displacement_NN`` with
         component ``total`` (plot_num=1) or ``bare`` (plot_num=2).
 
     Returns

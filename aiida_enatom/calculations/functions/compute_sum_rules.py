@@ -13,7 +13,10 @@ from aiida_enatom.numerics.enatom_pipeline import all_atom_sum_rules
 
 @calcfunction
 def compute_sum_rules(
-    derivatives: orm.ArrayData, dataset: orm.Dict, potential_total: orm.ArrayData, potential_bare: orm.ArrayData
+    derivatives: orm.ArrayData,
+    dataset: orm.Dict,
+    potential_total: orm.ArrayData | orm.FolderData,
+    potential_bare: orm.ArrayData | orm.FolderData,
 ) -> orm.Dict:
     """Residuals of Σ_j F_j = −∇V, Σ_j v_j = V − ⟨V⟩ and Σ_j ∇×W_j = 0 for ``total``, ``hxc`` and ``bare``.
 
@@ -24,7 +27,7 @@ def compute_sum_rules(
     dataset
         The displacement dataset (supercell and its atoms).
     potential_total, potential_bare
-        pp.x grids of the pristine supercell, plot_num=1 and plot_num=2 (Ry).
+        pp.x grids of the pristine supercell, plot_num=1 and plot_num=2 (Ry; ArrayData or retrieved folder).
 
     Returns
     -------
