@@ -8,6 +8,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN_DIR = pathlib.Path(sys.executable).parent
 HERE = pathlib.Path(__file__).resolve().parent
@@ -86,3 +87,23 @@ def submit_scf(profile: str, family: str, aiida_path: pathlib.Path, timeout: flo
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_daemon_scf(profile: str, family: str, aiida_path: pathlib.Path) -> dict:
+    """Start one daemon worker, submit the scf of ``submit_scf.py``, wait, stop the daemon; return the summary."""
+    start = time.monotonic()
+    proc = verdi(['-p', profile, 'daemon', 'start', '--timeout', '120', '1'], aiida_path, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    print(f'daemon start: {time.monotonic() - start:.1f} s')
+    try:
+        result = submit_scf(profile, family, aiida_path)
+        print(f'submitted scf: {result}')
+        return result
+    finally:
+        start = time.monotonic()
+        for _ in range(2):  # the circus client can time out on a loaded machine; a second stop then succeeds
+            stop = verdi(['-p', profile, 'daemon', 'stop', '--timeout', '120'], aiida_path, timeout=180)
+            if stop.returncode == 0:
+                break
+        print(f'daemon stop: {time.monotonic() - start:.1f} s')
+        assert stop.returncode == 0, stop.stdout + stop.stderr

@@ -1,4 +1,4 @@
-"""The daemon path for real: a pw.x scf submitted to the daemon of the embedded (ZeroMQ) and production profiles.
+"""The production path for real: a pw.x scf submitted to the daemon of a PostgreSQL + RabbitMQ profile.
 
 The production test starts PostgreSQL and RabbitMQ on 127.0.0.1 through ``aiida-enatom setup --production``
 (installing the Debian packages first if they are missing and this is root), and stops them again afterwards
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import time
 
 import pytest
 
 from aiida_enatom.setup import FAMILY_LABEL
 from aiida_enatom.setup.common import SetupError
-from tests.production.helpers import dump_state, enatom, read_config, short_tempdir, submit_scf, verdi
+from tests.production.helpers import enatom, read_config, run_daemon_scf, short_tempdir, verdi
 
 pytestmark = pytest.mark.requires_broker
 
@@ -27,35 +26,6 @@ def aiida_path():
     path = short_tempdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-def _run_daemon_scf(profile: str, aiida_path) -> dict:
-    """Start one daemon worker, submit the scf, wait, stop the daemon; return the scf summary."""
-    start = time.monotonic()
-    proc = verdi(['-p', profile, 'daemon', 'start', '--timeout', '120', '1'], aiida_path, timeout=180)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    print(f'daemon start: {time.monotonic() - start:.1f} s')
-    try:
-        result = submit_scf(profile, FAMILY_LABEL, aiida_path)
-        print(f'submitted scf: {result}')
-        return result
-    finally:
-        start = time.monotonic()
-        for _ in range(2):  # the circus client can time out on a loaded machine; a second stop then succeeds
-            stop = verdi(['-p', profile, 'daemon', 'stop', '--timeout', '120'], aiida_path, timeout=180)
-            if stop.returncode == 0:
-                break
-        print(f'daemon stop: {time.monotonic() - start:.1f} s')
-        assert stop.returncode == 0, stop.stdout + stop.stderr
-
-
-def test_embedded_zeromq_daemon(aiida_path):
-    """The default setup (SQLite + ZeroMQ broker) runs a submitted pw.x scf through the daemon."""
-    proc = enatom(['setup'], aiida_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = _run_daemon_scf('enatom', aiida_path)
-    assert result['finished_ok'], result
-    assert result['energy_ev'] < 0
 
 
 @pytest.fixture
@@ -99,17 +69,16 @@ def test_production_profile_daemon(services, aiida_path):
         assert config['options']['warnings.rabbitmq_version'] is False
         assert services.rabbitmq_consumer_timeout() in (None, 'undefined')
 
-        state = dump_state(profile, aiida_path)
         second = enatom(['setup', '--production', '--profile-name', profile], aiida_path)
         assert second.returncode == 0, second.stdout + second.stderr
         assert 'nothing changed' in second.stdout
-        assert dump_state(profile, aiida_path) == state
+        assert read_config(aiida_path)['profiles'][profile] == config
 
         status = verdi(['-p', profile, 'status'], aiida_path, timeout=120)
         assert 'RabbitMQ v' in status.stdout, status.stdout + status.stderr
         assert 'is not supported' not in status.stdout + status.stderr
 
-        result = _run_daemon_scf(profile, aiida_path)
+        result = run_daemon_scf(profile, FAMILY_LABEL, aiida_path)
         assert result['finished_ok'], result
         assert result['energy_ev'] < 0
     finally:

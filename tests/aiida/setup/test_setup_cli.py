@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from aiida_enatom.setup import DEFAULT_PROFILE_NAME, FAMILY_LABEL, MPI_PREPEND_TEXT, QE_EXECUTABLES
-from tests.production.helpers import dump_state, enatom, read_config, short_tempdir, verdi
+from tests.production.helpers import dump_state, enatom, read_config, run_daemon_scf, short_tempdir, verdi
 
 
 @pytest.fixture
@@ -17,16 +17,24 @@ def aiida_path():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_setup_twice_keeps_other_default_profile(aiida_path):
+@pytest.fixture(scope='module')
+def embedded():
+    """A fresh AIIDA_PATH with a default profile 'other', then one `aiida-enatom setup` (shared by two tests)."""
+    path = short_tempdir()
+    proc = verdi(['presto', '--profile-name', 'other', '--no-broker', '-n'], path)
+    assert proc.returncode == 0, proc.stderr
+    before = read_config(path)
+    first = enatom(['setup'], path)
+    yield path, before, first
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_setup_twice_keeps_other_default_profile(embedded):
     """First run creates profile, computer, codes and family; the second changes nothing; 'other' stays default."""
     from aiida_enatom.setup.family import offline_elements
 
-    proc = verdi(['presto', '--profile-name', 'other', '--no-broker', '-n'], aiida_path)
-    assert proc.returncode == 0, proc.stderr
-    before = read_config(aiida_path)
+    aiida_path, before, first = embedded
     assert before['default_profile'] == 'other'
-
-    first = enatom(['setup'], aiida_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert 'Traceback' not in first.stderr
     assert f"profile '{DEFAULT_PROFILE_NAME}' (core.sqlite_dos, ZeroMQ broker)" in first.stdout
@@ -67,11 +75,23 @@ def test_setup_twice_keeps_other_default_profile(aiida_path):
     assert third.returncode == 0, third.stdout + third.stderr
     assert "profile 'enatom' is now the default (was 'other')" in third.stdout
     assert 'not the requested no broker' in third.stdout
+    assert [line for line in third.stdout.splitlines() if line.startswith('Success:')][:-1] == [
+        "Success: profile 'enatom' is now the default (was 'other')"
+    ]
     expected = {**config, 'default_profile': DEFAULT_PROFILE_NAME}
     assert read_config(aiida_path) == expected
-    assert dump_state(DEFAULT_PROFILE_NAME, aiida_path) == state
     elsewhere_config = elsewhere / '.aiida' / 'config.json'  # the CLI root may create an empty one (AiiDA's doing)
     assert not elsewhere_config.exists() or read_config(elsewhere)['profiles'] == {}
+
+
+@pytest.mark.requires_broker
+def test_embedded_zeromq_daemon(embedded):
+    """The embedded profile (SQLite + ZeroMQ broker) runs a submitted pw.x scf through the daemon."""
+    aiida_path, _, first = embedded
+    assert first.returncode == 0, first.stdout + first.stderr
+    result = run_daemon_scf(DEFAULT_PROFILE_NAME, FAMILY_LABEL, aiida_path)
+    assert result['finished_ok'], result
+    assert result['energy_ev'] < 0
 
 
 def test_setup_missing_executables(aiida_path, tmp_path):
