@@ -22,6 +22,8 @@ __all__ = ('GridCompatibility', 'check_grid_compatibility', 'fft_grid_for_cutoff
 #: Largest denominator of a fractional translation that is resolved (larger ones are treated as inexact).
 _MAX_DENOMINATOR = 96
 _TOLERANCE = 1.0e-5
+#: Tolerance in grid-index units (as :data:`aiida_enatom.numerics.displacements.GRID_TOLERANCE`).
+_GRID_TOLERANCE = 1.0e-3
 
 
 def _is_fft_friendly(n: int) -> bool:
@@ -100,17 +102,29 @@ def check_grid_compatibility(grid: ArrayLike, rotations: ArrayLike, translations
     Raises
     ------
     InputValidationError
-        Naming the first operation that does not map grid points onto grid points.
+        Naming the first operation that does not map grid points onto grid points (the same condition as
+        :func:`aiida_enatom.numerics.displacements.grid_index_map`, checked without building index maps).
     """
-    from aiida_enatom.numerics.displacements import grid_index_map
-
     grid = tuple(int(n) for n in np.asarray(grid).ravel())
     if len(grid) != 3 or min(grid) < 1:
         raise InputValidationError(f'an FFT grid has three positive sizes; got {grid}')
-    rotations = np.asarray(rotations, dtype=int).reshape(-1, 3, 3)
+    n = np.array(grid, dtype=float)
+    rotations = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
     translations = np.asarray(translations, dtype=float).reshape(-1, 3)
-    for rotation, translation in zip(rotations, translations, strict=True):
-        grid_index_map(rotation, translation, grid)
+    # Operation (R, t) maps grid index i to diag(n) R diag(n)^-1 i + n t: both parts must be integral.
+    matrices = n[None, :, None] * rotations / n[None, None, :]
+    shifts = n[None, :] * translations
+    bad = (np.abs(matrices - np.round(matrices)).max(axis=(1, 2)) > _GRID_TOLERANCE) | (
+        np.abs(shifts - np.round(shifts)).max(axis=1) > _GRID_TOLERANCE
+    )
+    if np.any(bad):
+        index = int(np.flatnonzero(bad)[0])
+        raise InputValidationError(
+            f'FFT grid {grid} is incompatible with symmetry operation {index} '
+            f'(R={rotations[index].astype(int).tolist()}, t={np.round(translations[index], 6).tolist()}): it does '
+            'not map grid points onto grid points (use equal sizes on axes the rotations mix and sizes divisible by '
+            'the denominators of the fractional translations)'
+        )
 
 
 def fft_grid_for_cutoff(
