@@ -14,13 +14,14 @@ def main() -> None:
     from aiida import load_profile, orm
     from aiida.engine import submit
     from aiida.plugins import CalculationFactory
-    from ase.build import bulk
 
     profile, family_label = sys.argv[1], sys.argv[2]
     timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 120.0
     load_profile(profile)
     family = orm.load_group(family_label)
-    structure = orm.StructureData(ase=bulk('Al', 'fcc', a=4.04))
+    half = 4.04 / 2  # fcc Al, primitive cell, a = 4.04 Å
+    structure = orm.StructureData(cell=[[0, half, half], [half, 0, half], [half, half, 0]])
+    structure.append_atom(position=(0.0, 0.0, 0.0), symbols='Al')
     ecutwfc, ecutrho = family.get_recommended_cutoffs(structure=structure, unit='Ry')
     kpoints = orm.KpointsData()
     kpoints.set_kpoints_mesh([4, 4, 4])
