@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := quantum-espresso quantum-espresso-data
+DEBIAN_PACKAGES := quantum-espresso quantum-espresso-data postgresql rabbitmq-server
 
 .PHONY: system venv quickstart test lint bench clean
 
@@ -24,12 +24,12 @@ venv: $(BIN)/.installed
 
 # Install everything and run the main job on the embedded default.
 quickstart: system venv
-	$(BIN)/aiida-enatom quickstart
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/aiida-enatom quickstart
 
 # Install what the tests need and run the whole suite (lint included).
 test: system venv
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -ra
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -ra
 
 bench: venv
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
