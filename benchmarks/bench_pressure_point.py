@@ -2,7 +2,7 @@
 
 Usage (never on ~/.aiida: point AIIDA_PATH at a scratch directory; a profile is created there if needed)::
 
-    AIIDA_PATH=/tmp/bench_enatom python benchmarks/bench_pressure_point.py [--protocol fast] [--pk PK]
+    AIIDA_PATH=/tmp/bench_enatom python benchmarks/bench_pressure_point.py [--protocol fast] [--pk PK] [--profile P]
 
 With ``--pk`` an existing run is analysed instead of launching a new one. Reported:
 
@@ -25,14 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
-WALL = re.compile(r'(?:PWSCF|PHONON|PROJWFC|Q2R|MATDYN)\s*:.*?CPU\s+(?:(\d+)h\s*)?(?:(\d+)m\s*)?([\d.]+)s\s+WALL')
+_TIME = r'(?:(\d+)h\s*)?(?:(\d+)m\s*)?([\d.]+)s'
+TIMES = re.compile(rf'(?:PWSCF|PHONON|PROJWFC|Q2R|MATDYN)\s*:\s*{_TIME}\s+CPU\s+{_TIME}\s+WALL')
 CODES = {'pw': 'pw.x', 'ph': 'ph.x', 'q2r': 'q2r.x', 'matdyn': 'matdyn.x', 'projwfc': 'projwfc.x'}
 PREPEND = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'
 
 
-def _profile():
+def _profile(name: str):
     from aiida import load_profile
-    from aiida.manage.configuration import get_config
+    from aiida.manage.configuration import get_config, reset_config
 
     if 'AIIDA_PATH' not in os.environ:
         sys.exit('set AIIDA_PATH to a scratch directory first (never use ~/.aiida)')
@@ -40,14 +41,15 @@ def _profile():
         names = [profile.name for profile in get_config().profiles]
     except Exception:  # noqa: BLE001 - no configuration yet
         names = []
-    if 'bench' not in names:
+    if name not in names:
         import subprocess
 
         subprocess.run(
-            ['verdi', 'presto', '--profile-name', 'bench', '--no-broker', '--email', 'bench@example.com', '-n'],
+            ['verdi', 'presto', '--profile-name', name, '--no-broker', '--email', 'bench@example.com', '-n'],
             check=True,
         )
-    load_profile('bench', allow_switch=True)
+        reset_config()
+    load_profile(name, allow_switch=True)
 
 
 def _setup():
@@ -78,16 +80,19 @@ def _setup():
         family.set_cutoffs(recommended_cutoffs('normal', ['H', 'S']), 'normal', unit='Ry')
 
 
-def _qe_wall(node) -> float:
+def _seconds(hours, minutes, seconds) -> float:
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
+
+
+def _qe_times(node) -> tuple[float, float]:
+    """Return QE's own (wall, CPU) seconds of one CalcJob: output_parameters, else the last timing line of aiida.out."""
+    text = node.outputs.retrieved.base.repository.get_object_content('aiida.out')
+    matches = list(TIMES.finditer(text))
+    cpu = _seconds(*matches[-1].groups()[:3]) if matches else 0.0
     parameters = node.outputs.output_parameters.get_dict() if 'output_parameters' in node.outputs else {}
     if 'wall_time_seconds' in parameters:
-        return float(parameters['wall_time_seconds'])
-    text = node.outputs.retrieved.base.repository.get_object_content('aiida.out')
-    matches = list(WALL.finditer(text))
-    if not matches:
-        return 0.0
-    hours, minutes, seconds = matches[-1].groups()
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
+        return float(parameters['wall_time_seconds']), cpu
+    return (_seconds(*matches[-1].groups()[3:]) if matches else 0.0), cpu
 
 
 def analyse(node) -> dict:
@@ -95,20 +100,21 @@ def analyse(node) -> dict:
     from aiida import orm
 
     total = (node.mtime - node.ctime).total_seconds()
-    qe = calcjob = ours = 0.0
+    qe = qe_cpu = calcjob = ours = 0.0
     rows = []
     for descendant in node.called_descendants:
         duration = (descendant.mtime - descendant.ctime).total_seconds()
         if isinstance(descendant, orm.CalcJobNode):
-            wall = _qe_wall(descendant)
+            wall, cpu = _qe_times(descendant)
             qe += wall
+            qe_cpu += cpu
             calcjob += duration
             rows.append((descendant.process_label, duration, wall))
         elif isinstance(descendant, orm.CalcFunctionNode):
             if (descendant.process_type or '').startswith('aiida_enatom.'):
                 ours += duration
             rows.append((descendant.process_label, duration, None))
-    return {'total': total, 'qe': qe, 'calcjob': calcjob, 'ours': ours, 'rows': rows}
+    return {'total': total, 'qe': qe, 'qe_cpu': qe_cpu, 'calcjob': calcjob, 'ours': ours, 'rows': rows}
 
 
 def main() -> None:
@@ -116,8 +122,9 @@ def main() -> None:
     parser.add_argument('--protocol', default='fast', choices=['test', 'fast', 'balanced', 'stringent'])
     parser.add_argument('--pressure', type=float, default=200.0, help='GPa')
     parser.add_argument('--pk', type=int, default=None, help='analyse this finished pressure point instead')
+    parser.add_argument('--profile', default='bench', help='AiiDA profile (created with verdi presto if missing)')
     args = parser.parse_args()
-    _profile()
+    _profile(args.profile)
     from aiida import orm
 
     if args.pk is None:
@@ -147,6 +154,8 @@ def main() -> None:
     total, qe = result['total'], result['qe']
     print(f'total wall time                 {total:8.1f} s')
     print(f'QE wall time (sum of CalcJobs)   {qe:8.1f} s')
+    cpu = result['qe_cpu']
+    print(f'QE CPU time (MPI rank 0)         {cpu:8.1f} s   CPU/wall {cpu / qe:.2f} (< 1: CPU contention)')
     print(f'CalcJob node time (incl. QE)     {result["calcjob"]:8.1f} s')
     print(f'everything else                  {total - qe:8.1f} s   share {(total - qe) / total:.3f}')
     print(f'our calcfunctions                {result["ours"]:8.1f} s   / QE time = {result["ours"] / qe:.3f}')
