@@ -8,8 +8,12 @@ import click
 from aiida.cmdline.utils import echo
 
 
-def read_structure(path: str | pathlib.Path):
+def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
     """Read a CIF, POSCAR or QE input file with pymatgen and return an unstored ``StructureData``.
+
+    With ``primitive`` (the default) a cell larger than the primitive one (a CIF in the conventional setting,
+    say) is reduced to the primitive cell, and the reduction is reported: phonon and supercell costs grow fast
+    with the number of atoms.
 
     Raises
     ------
@@ -35,6 +39,14 @@ def read_structure(path: str | pathlib.Path):
                 f'{path}: not a readable structure file (CIF, POSCAR/CONTCAR or pw.x input); ' + '; '.join(errors),
                 param_hint='STRUCTURE_FILE',
             ) from None
+    if primitive:
+        reduced = structure.get_primitive_structure(tolerance=1e-3)
+        if len(reduced) < len(structure):
+            echo.echo_report(
+                f'{path.name}: using the primitive cell ({len(reduced)} atoms) of the {len(structure)}-atom cell in '
+                'the file (pass --no-primitive to keep the cell as given)'
+            )
+            structure = reduced
     return orm.StructureData(pymatgen=structure)
 
 
