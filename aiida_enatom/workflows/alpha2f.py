@@ -30,9 +30,6 @@ ProjwfcCalculation = CalculationFactory('quantumespresso.projwfc')
 
 __all__ = ('Alpha2FWorkChain',)
 
-#: Keys of the protocol that are not ports (consumed by :meth:`Alpha2FWorkChain.get_builder_from_protocol`).
-META_KEYS = ('qe_protocol', 'pseudo_family')
-
 
 class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     """Compute α²F(ω), its species-pair and per-species parts, the superconducting metrics and a stability verdict.
@@ -117,7 +114,6 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             namespace_options={'help': 'Inputs of projwfc.x on the dense SCF (atom-projected DOS at E_F).'},
         )
         spec.outline(
-            cls.setup,
             cls.create_meshes,
             cls.run_scf_la2f,
             cls.inspect_scf_la2f,
@@ -269,10 +265,6 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         builder.sum_rule_tolerance = orm.Float(inputs['sum_rule_tolerance'])
         builder.clean_workdir = orm.Bool(inputs['clean_workdir'])
         return builder
-
-    def setup(self):
-        """Initialise the context."""
-        self.ctx.failed_analysis = None
 
     def create_meshes(self):
         """Create the commensurate q-, k-, dense k- and fine q-meshes."""
