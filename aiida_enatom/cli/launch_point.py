@@ -31,9 +31,15 @@ def _code_option(name: str):
 @_code_option('q2r')
 @_code_option('matdyn')
 @_code_option('projwfc')
+@click.option(
+    '--primitive/--no-primitive',
+    default=True,
+    show_default=True,
+    help='Reduce the cell in the file to a primitive cell.',
+)
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
 @decorators.with_dbenv()
-def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star, daemon, **code_labels):
+def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star, primitive, daemon, **code_labels):
     """Relax STRUCTURE_FILE at --pressure GPa, then compute α²F, its H/metal split, T_c and I_H².
 
     Prints the PK of the PressurePointWorkChain; inspect it with `aiida-enatom show PK`.
@@ -45,7 +51,7 @@ def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star,
     if pressure < 0:
         echo.echo_critical(f'--pressure must be ≥ 0 GPa; got {pressure:g}')
     try:
-        structure = utils.read_structure(structure_file)
+        structure = utils.read_structure(structure_file, primitive=primitive)
     except click.BadParameter as exception:
         echo.echo_critical(str(exception.message))
     codes = {}

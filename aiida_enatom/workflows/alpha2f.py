@@ -306,6 +306,10 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         """Run the SCF for ph.x (restarting from the la2F folder) and projwfc.x on the la2F SCF."""
         inputs = self._scf_inputs(self.ctx.meshes['kpoints'], la2f=False)
         inputs.pw.parent_folder = self.ctx.scf_la2f.outputs.remote_folder
+        # Same structure and cutoffs as the la2F SCF: start from its converged density (what the copied folder is for).
+        parameters = inputs.pw.parameters.get_dict()
+        parameters.setdefault('ELECTRONS', {})['startingpot'] = 'file'
+        inputs.pw.parameters = orm.Dict(parameters)
         inputs.metadata.call_link_label = 'scf'
         scf = self.submit(PwBaseWorkChain, **inputs)
 
