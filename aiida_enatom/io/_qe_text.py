@@ -1,36 +1,167 @@
-"""Line reader shared by the Quantum ESPRESSO text parsers: every failure becomes a located ``ParsingError``."""
+"""Text reading shared by the parsers of Quantum ESPRESSO (Fortran-written) files: sources, numbers, structures.
+
+Every failure becomes a located ``ParsingError``.
+"""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
+import math
 import re
 from os import PathLike
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from aiida_enatom.constants import AMU_TO_ME
 from aiida_enatom.exceptions import ParsingError
 
-__all__ = ('LineReader', 'lattice_from_ibrav', 'read_source')
+__all__ = (
+    'AMU_RY',
+    'FLOAT_RE',
+    'AtomsMixin',
+    'LineReader',
+    'Structure',
+    'fortran_float',
+    'is_comment',
+    'lattice_from_ibrav',
+    'parse_numbers',
+    'read_source',
+    'read_structure',
+)
 
 #: A Fortran real, with ``D`` exponents accepted.
 FLOAT_RE = r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eEdD][-+]?\d+)?'
+#: QE's mass unit (``amu_ry``): 1 amu in Rydberg atomic units of mass (m_e/2).
+AMU_RY = AMU_TO_ME / 2.0
+
+#: Compressed suffixes read transparently (QE's Debian examples ship gzipped reference files).
+_OPENERS = {'.gz': gzip.open, '.xz': lzma.open, '.bz2': bz2.open}
+
+#: A Fortran E-format field whose exponent has three digits loses its ``E`` (``0.123456-100``).
+_FORTRAN_BARE_EXPONENT = re.compile(r'^([-+]?(?:\d+\.\d*|\.\d+))([-+]\d{3})$')
+_OVERFLOW = re.compile(r'^\*+$')
+_NOT_FINITE = {'nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity'}
 
 
-def read_source(source: str | PathLike[str], filename: str | None = None) -> tuple[str, str]:
-    """Return ``(text, filename)`` from a path or from the text itself.
+def read_source(source: str | PathLike[str], filename: str | None = None, *, errors: str = 'strict') -> tuple[str, str]:
+    """Return ``(text, filename)`` for a path or for the text itself.
 
-    A :class:`~pathlib.Path` (or any ``PathLike``) is read from disk; a ``str`` is taken as the file content.
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A :class:`~pathlib.Path` (any ``PathLike``) is read from disk; names ending in ``.gz``, ``.xz`` or
+        ``.bz2`` are decompressed. A plain ``str`` is the file *content*.
+    filename : str, optional
+        Name used in error messages; defaults to the path, or ``'<string>'`` for text.
+    errors : str, optional
+        How bytes that are not UTF-8 are decoded (as in :meth:`bytes.decode`); ``'strict'`` makes them an error.
+
+    Raises
+    ------
+    ParsingError
+        If the file cannot be read or decoded.
     """
     if isinstance(source, PathLike):
         path = Path(source)
+        name = filename or str(path)
+        opener = _OPENERS.get(path.suffix.lower())
         try:
-            return path.read_text(errors='replace'), filename or str(path)
-        except OSError as exc:
-            raise ParsingError(f'cannot read file: {exc}', filename or str(path)) from exc
+            if opener is None:
+                raw = path.read_bytes()
+            else:
+                with opener(path, 'rb') as handle:
+                    raw = handle.read()
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise ParsingError(f'cannot read file: {exc}', name) from exc
+        try:
+            return raw.decode('utf-8', errors), name
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b'\n') + 1
+            raise ParsingError('file is not UTF-8/ASCII text', name, line) from exc
     if not isinstance(source, str):
         raise ParsingError(f'expected text or a path, got {type(source).__name__}', filename)
     return source, filename or '<string>'
+
+
+def is_comment(line: str) -> bool:
+    """Whether a line is a comment (first non-blank character ``#`` or ``!``)."""
+    stripped = line.lstrip()
+    return stripped.startswith(('#', '!'))
+
+
+def fortran_float(token: str) -> float:
+    """Convert one Fortran real (``D`` exponents, bare three-digit exponents) to float; ``ValueError`` if not one."""
+    text = token.replace('D', 'E').replace('d', 'e')
+    match = _FORTRAN_BARE_EXPONENT.match(text)
+    if match:
+        text = f'{match.group(1)}e{match.group(2)}'
+    if '_' in text:
+        raise ValueError(token)
+    return float(text)
+
+
+def _to_float(token: str) -> float:
+    """Convert one Fortran token to a float that is written with digits; ``ValueError`` otherwise."""
+    if token.lower() in _NOT_FINITE or not any(char.isdigit() for char in token):
+        raise ValueError(token)
+    return fortran_float(token)
+
+
+def parse_numbers(
+    line: str, filename: str, lineno: int, *, allow_overflow: bool = False, allow_nan: bool = False
+) -> list[float]:
+    """Split a line into numbers.
+
+    Parameters
+    ----------
+    line : str
+        The text of the line.
+    filename : str
+        File name for error messages.
+    lineno : int
+        1-based line number for error messages.
+    allow_overflow : bool, optional
+        Accept Fortran overflow fields (``*****``) and return them as NaN.
+    allow_nan : bool, optional
+        Accept ``NaN`` tokens (as Fortran prints 0/0).
+
+    Raises
+    ------
+    ParsingError
+        If a token is not a finite number (unless allowed above).
+    """
+    tokens = line.split()
+    if '_' not in line:
+        try:
+            fast = [float(token) for token in tokens]
+        except ValueError:
+            pass
+        else:
+            if all(math.isfinite(value) for value in fast):
+                return fast
+    values = []
+    for token in tokens:
+        if _OVERFLOW.match(token):
+            if not allow_overflow:
+                raise ParsingError(f'Fortran overflow field {token!r} where a number was expected', filename, lineno)
+            values.append(math.nan)
+            continue
+        if allow_nan and token.lower() in {'nan', '+nan', '-nan'}:
+            values.append(math.nan)
+            continue
+        try:
+            value = _to_float(token)
+        except ValueError:
+            raise ParsingError(f'expected a number, found {token!r}', filename, lineno) from None
+        if not math.isfinite(value):
+            raise ParsingError(f'number {token!r} is not finite', filename, lineno)
+        values.append(value)
+    return values
 
 
 class LineReader:
@@ -79,16 +210,16 @@ class LineReader:
             self.index += 1
 
     def floats(self, what: str, count: int | None = None, *, minimum: int | None = None) -> list[float]:
-        """Parse the next non-blank line as whitespace-separated reals (Fortran ``D`` exponents allowed)."""
+        """Parse the next non-blank line as whitespace-separated Fortran reals."""
         line = self.next_nonblank(what)
         return self.parse_floats(line, what, count, minimum=minimum)
 
     def parse_floats(
         self, line: str, what: str, count: int | None = None, *, minimum: int | None = None
     ) -> list[float]:
-        """Parse ``line`` (already consumed) as reals."""
+        """Parse ``line`` (already consumed) as reals (see :func:`fortran_float`)."""
         try:
-            values = [float(token.replace('D', 'E').replace('d', 'e')) for token in line.split()]
+            values = [fortran_float(token) for token in line.split()]
         except ValueError:
             raise self.error(f'expected numbers for {what}, got {line.strip()!r}') from None
         if count is not None and len(values) != count:
@@ -146,3 +277,86 @@ def lattice_from_ibrav(ibrav: int, celldm: list[float], reader: LineReader) -> N
     if abs(np.linalg.det(cell)) < 1e-8:
         raise reader.error(f'degenerate cell for ibrav={ibrav} with celldm={celldm}')
     return cell
+
+
+class Structure(NamedTuple):
+    """The structure header that ph.x dynamical-matrix files and q2r.x force-constant files share (QE units)."""
+
+    ibrav: int
+    celldm: list[float]
+    cell: NDArray[np.float64]
+    """Primitive vectors as rows, units of alat."""
+    type_names: list[str]
+    type_masses_amu: list[float]
+    atom_types: list[int]
+    """0-based type of each atom."""
+    positions: list[list[float]]
+    """Cartesian positions, units of alat."""
+
+
+def read_structure(reader: LineReader, *, basis_label: bool) -> Structure:
+    """Read ``ntyp nat ibrav celldm(1..6)``, the lattice vectors (``ibrav = 0`` only), the types and the atoms.
+
+    ``basis_label``: the lattice vectors follow a ``Basis vectors`` line (dyn files, not q2r files).
+    """
+    head = reader.floats('header "ntyp nat ibrav celldm(1..6)"', 9)
+    n_types, n_atoms, ibrav = int(head[0]), int(head[1]), int(head[2])
+    if n_types < 1 or n_atoms < 1 or head[:3] != [float(n_types), float(n_atoms), float(ibrav)]:
+        raise reader.error(f'invalid ntyp/nat/ibrav in header: {head[:3]}')
+    celldm = head[3:]
+    if celldm[0] <= 0:
+        raise reader.error(f'celldm(1) must be positive, got {celldm[0]}')
+    if ibrav == 0:
+        if basis_label:
+            line = reader.next_nonblank('"Basis vectors"')
+            if line.strip().lower() != 'basis vectors':
+                raise reader.error(f'expected "Basis vectors" for ibrav = 0, got {line.strip()!r}')
+        cell = np.array([reader.floats(f'lattice vector {k + 1}', 3) for k in range(3)])
+        if abs(np.linalg.det(cell)) < 1e-8:
+            raise reader.error('lattice vectors are degenerate')
+    else:
+        cell = lattice_from_ibrav(ibrav, celldm, reader)
+    names, masses = [], []
+    for t in range(n_types):
+        line = reader.next_nonblank(f'atomic type {t + 1}')
+        parts = line.split("'")
+        if len(parts) != 3:
+            raise reader.error(f'expected "index \'label\' mass", got {line.strip()!r}')
+        index = reader.parse_floats(parts[0], 'type index', 1)
+        mass = reader.parse_floats(parts[2], 'type mass', 1)
+        if index[0] != t + 1 or mass[0] <= 0:
+            raise reader.error(f'bad atomic type line {line.strip()!r}')
+        names.append(parts[1].strip())
+        masses.append(mass[0] / AMU_RY)
+    types, positions = [], []
+    for a in range(n_atoms):
+        values = reader.floats(f'atom {a + 1} "index type x y z"', 5)
+        if values[0] != a + 1 or values[1] not in range(1, n_types + 1):
+            raise reader.error(f'bad atom line for atom {a + 1}: {values}')
+        types.append(int(values[1]) - 1)
+        positions.append(values[2:])
+    return Structure(ibrav, celldm, cell, names, masses, types, positions)
+
+
+class AtomsMixin:
+    """Per-atom views of a parsed structure with ``type_names``, ``type_masses_amu``, ``atom_types``, ``positions``."""
+
+    type_names: tuple[str, ...]
+    type_masses_amu: NDArray[np.float64]
+    atom_types: NDArray[np.int64]
+    positions: NDArray[np.float64]
+
+    @property
+    def n_atoms(self) -> int:
+        """Number of atoms in the cell."""
+        return int(self.positions.shape[0])
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        """Species label of each atom."""
+        return tuple(self.type_names[t] for t in self.atom_types)
+
+    @property
+    def masses_amu(self) -> NDArray[np.float64]:
+        """Mass of each atom in amu, shape (n_atoms,)."""
+        return self.type_masses_amu[self.atom_types]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aiida_enatom.constants import FREQUENCY_UNITS_TO_MEV
 from aiida_enatom.exceptions import InputValidationError, ParsingError
-from aiida_enatom.io._numeric_text import is_comment, read_source
+from aiida_enatom.io._qe_text import is_comment, read_source
 from aiida_enatom.io.columns import canonical_unit, parse_columns
 from aiida_enatom.io.qe_lambda_x import parse_alpha2f_dat
 from aiida_enatom.io.qe_matdyn import parse_a2f_dos

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from aiida_enatom.constants import FREQUENCY_UNITS_TO_MEV, frequency_factor_to_mev
 from aiida_enatom.exceptions import InputValidationError, ParsingError
-from aiida_enatom.io._numeric_text import is_comment, parse_numbers, read_source
+from aiida_enatom.io._qe_text import is_comment, parse_numbers, read_source
 from aiida_enatom.numerics.spectra import Alpha2F
 
 __all__ = ('ColumnsAlpha2F', 'canonical_unit', 'parse_columns')

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.constants import BOHR_TO_ANGSTROM
 from aiida_enatom.exceptions import InputValidationError, ParsingError
-from aiida_enatom.io._numeric_text import read_source
+from aiida_enatom.io._qe_text import read_source
 
 __all__ = ('VolumetricGrid', 'format_cube', 'parse_cube', 'write_cube')
 

@@ -29,15 +29,12 @@ from os import PathLike
 import numpy as np
 from numpy.typing import NDArray
 
-from aiida_enatom.constants import AMU_TO_ME, BOHR_TO_ANGSTROM, CM1_TO_MEV, THZ_TO_MEV
-from aiida_enatom.io._numeric_text import read_source
-from aiida_enatom.io._qe_text import FLOAT_RE, LineReader, lattice_from_ibrav
+from aiida_enatom.constants import BOHR_TO_ANGSTROM, CM1_TO_MEV, THZ_TO_MEV
+from aiida_enatom.io._qe_text import FLOAT_RE, AtomsMixin, LineReader, read_source, read_structure
 from aiida_enatom.io.qe_q2r import force_constants_ev_per_a2
 
 __all__ = ('DynamicalMatrixFile', 'QGrid', 'parse_dyn0', 'parse_dyn_file', 'read_cartesian_matrices')
 
-#: QE's mass unit: 1 amu in Rydberg atomic units of mass (``amu_ry``).
-_AMU_RY = AMU_TO_ME / 2.0
 _MATRIX_HEADER = re.compile(r'^\s*Dynamical\s+Matrix\s+in\s+cartesian\s+axes\s*$', re.IGNORECASE)
 _DIAGONAL_HEADER = re.compile(r'^\s*Diagonalizing\s+the\s+dynamical\s+matrix\s*$', re.IGNORECASE)
 _Q_LINE = re.compile(rf'^\s*q\s*=\s*\(\s*({FLOAT_RE})\s+({FLOAT_RE})\s+({FLOAT_RE})\s*\)\s*$')
@@ -53,7 +50,7 @@ _FREQ_RTOL, _FREQ_ATOL_THZ = 1.0e-5, 2.0e-6
 
 
 @dataclass(frozen=True)
-class DynamicalMatrixFile:
+class DynamicalMatrixFile(AtomsMixin):
     """Content of one ph.x dynamical-matrix file (one q-star).
 
     Attributes
@@ -109,21 +106,6 @@ class DynamicalMatrixFile:
     displacements: NDArray[np.complex128]
     dielectric_tensor: NDArray[np.float64] | None = None
     born_charges: NDArray[np.float64] | None = None
-
-    @property
-    def n_atoms(self) -> int:
-        """Number of atoms in the cell."""
-        return int(self.positions.shape[0])
-
-    @property
-    def species(self) -> tuple[str, ...]:
-        """Species label of each atom."""
-        return tuple(self.type_names[t] for t in self.atom_types)
-
-    @property
-    def masses_amu(self) -> NDArray[np.float64]:
-        """Mass of each atom in amu, shape (n_atoms,)."""
-        return self.type_masses_amu[self.atom_types]
 
     @property
     def q_points_reduced(self) -> NDArray[np.float64]:
@@ -282,22 +264,6 @@ def _read_modes(reader: LineReader, n_atoms: int) -> tuple[NDArray[np.float64], 
     return frequencies, vectors
 
 
-def _read_types(reader: LineReader, n_types: int) -> tuple[list[str], list[float]]:
-    names, masses = [], []
-    for t in range(n_types):
-        line = reader.next_nonblank(f'atomic type {t + 1}')
-        parts = line.split("'")
-        if len(parts) != 3:
-            raise reader.error(f'expected "index \'label\' mass", got {line.strip()!r}')
-        index = reader.parse_floats(parts[0], 'type index', 1)
-        mass = reader.parse_floats(parts[2], 'type mass', 1)
-        if index[0] != t + 1 or mass[0] <= 0:
-            raise reader.error(f'bad atomic type line {line.strip()!r}')
-        names.append(parts[1].strip())
-        masses.append(mass[0] / _AMU_RY)
-    return names, masses
-
-
 def parse_dyn_file(source: str | PathLike[str], filename: str | None = None) -> DynamicalMatrixFile:
     """Parse a ph.x dynamical-matrix file (``<fildyn><iq>``, plain text; ``.gz`` paths are decompressed).
 
@@ -325,47 +291,25 @@ def parse_dyn_file(source: str | PathLike[str], filename: str | None = None) -> 
     if first.strip().lower() != 'dynamical matrix file':
         raise reader.error(f'expected "Dynamical matrix file", got {first.strip()!r}')
     title = reader.next('the title line').strip()
-    head = reader.floats('header "ntyp nat ibrav celldm(1..6)"', 9)
-    n_types, n_atoms, ibrav = int(head[0]), int(head[1]), int(head[2])
-    if n_types < 1 or n_atoms < 1 or head[:3] != [float(n_types), float(n_atoms), float(ibrav)]:
-        raise reader.error(f'invalid ntyp/nat/ibrav in header: {head[:3]}')
-    celldm = head[3:]
-    if celldm[0] <= 0:
-        raise reader.error(f'celldm(1) must be positive, got {celldm[0]}')
-    if ibrav == 0:
-        line = reader.next_nonblank('"Basis vectors"')
-        if line.strip().lower() != 'basis vectors':
-            raise reader.error(f'expected "Basis vectors" for ibrav = 0, got {line.strip()!r}')
-        cell = np.array([reader.floats(f'lattice vector {k + 1}', 3) for k in range(3)])
-        if abs(np.linalg.det(cell)) < 1e-8:
-            raise reader.error('lattice vectors are degenerate')
-    else:
-        cell = lattice_from_ibrav(ibrav, celldm, reader)
-    names, masses = _read_types(reader, n_types)
-    types, positions = [], []
-    for a in range(n_atoms):
-        values = reader.floats(f'atom {a + 1} "index type x y z"', 5)
-        if values[0] != a + 1 or values[1] not in range(1, n_types + 1):
-            raise reader.error(f'bad atom line for atom {a + 1}: {values}')
-        types.append(int(values[1]) - 1)
-        positions.append(values[2:])
+    structure = read_structure(reader, basis_label=True)
+    n_atoms = len(structure.positions)
     q_points, matrices = read_cartesian_matrices(reader, n_atoms)
     epsilon, born = _read_optional_sections(reader, n_atoms)
     diagonal_q = _read_q(reader)
     if not np.any(np.all(np.abs(q_points - diagonal_q) < 1e-6, axis=1)):
         raise reader.error(f'diagonalised q {diagonal_q.tolist()} is not one of the q of the matrices')
     frequencies, displacements = _read_modes(reader, n_atoms)
-    alat = celldm[0] * BOHR_TO_ANGSTROM
+    alat = structure.celldm[0] * BOHR_TO_ANGSTROM
     return DynamicalMatrixFile(
         title=title,
-        ibrav=ibrav,
-        celldm=tuple(celldm),
+        ibrav=structure.ibrav,
+        celldm=tuple(structure.celldm),
         alat_angstrom=alat,
-        cell=cell * alat,
-        type_names=tuple(names),
-        type_masses_amu=np.asarray(masses),
-        atom_types=np.asarray(types, dtype=np.int64),
-        positions=np.asarray(positions, dtype=float) * alat,
+        cell=structure.cell * alat,
+        type_names=tuple(structure.type_names),
+        type_masses_amu=np.asarray(structure.type_masses_amu),
+        atom_types=np.asarray(structure.atom_types, dtype=np.int64),
+        positions=np.asarray(structure.positions, dtype=float) * alat,
         q_points=q_points,
         matrices=force_constants_ev_per_a2(matrices),
         diagonal_q_point=diagonal_q,

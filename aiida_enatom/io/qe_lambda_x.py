@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from aiida_enatom.constants import THZ_TO_MEV
 from aiida_enatom.exceptions import ParsingError
-from aiida_enatom.io._numeric_text import parse_numbers, read_source
+from aiida_enatom.io._qe_text import parse_numbers, read_source
 from aiida_enatom.numerics.spectra import Alpha2F
 
 __all__ = (

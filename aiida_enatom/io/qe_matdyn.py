@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from aiida_enatom.constants import RY_TO_MEV
 from aiida_enatom.exceptions import ParsingError
-from aiida_enatom.io._numeric_text import is_comment, parse_numbers, read_source
+from aiida_enatom.io._qe_text import is_comment, parse_numbers, read_source
 from aiida_enatom.numerics.spectra import Alpha2F
 
 __all__ = ('MatdynA2FDos', 'MatdynLambda', 'MatdynLambdaEntry', 'parse_a2f_dos', 'parse_lambda_file')

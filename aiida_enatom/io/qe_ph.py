@@ -28,8 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aiida_enatom.constants import RY_TO_MEV, THZ_TO_MEV
-from aiida_enatom.io._numeric_text import read_source
-from aiida_enatom.io._qe_text import FLOAT_RE, LineReader
+from aiida_enatom.io._qe_text import FLOAT_RE, LineReader, read_source
 from aiida_enatom.io.qe_dyn import read_cartesian_matrices
 from aiida_enatom.io.qe_q2r import gamma_to_mev_amu
 

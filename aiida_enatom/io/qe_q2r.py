@@ -8,8 +8,8 @@ from os import PathLike
 import numpy as np
 from numpy.typing import NDArray
 
-from aiida_enatom.constants import AMU_TO_ME, BOHR_TO_ANGSTROM, RY_TO_MEV
-from aiida_enatom.io._qe_text import LineReader, lattice_from_ibrav, read_source
+from aiida_enatom.constants import BOHR_TO_ANGSTROM, RY_TO_MEV
+from aiida_enatom.io._qe_text import AMU_RY, AtomsMixin, LineReader, fortran_float, read_source, read_structure
 
 __all__ = (
     'ForceConstants',
@@ -21,12 +21,9 @@ __all__ = (
     'parse_force_constants',
 )
 
-#: QE's mass unit (``amu_ry``): 1 amu in Rydberg atomic units of mass (m_e/2).
-_AMU_RY = AMU_TO_ME / 2.0
-
 
 @dataclass(frozen=True)
-class ForceConstants:
+class ForceConstants(AtomsMixin):
     """Real-space interatomic force constants as written by ``q2r.x`` (text format).
 
     Attributes
@@ -64,21 +61,6 @@ class ForceConstants:
     constants: NDArray[np.float64]
     epsilon: NDArray[np.float64] | None = None
     born_charges: NDArray[np.float64] | None = None
-
-    @property
-    def n_atoms(self) -> int:
-        """Number of atoms in the cell."""
-        return int(self.positions.shape[0])
-
-    @property
-    def species(self) -> tuple[str, ...]:
-        """Species label of each atom, shape (n_atoms,)."""
-        return tuple(self.type_names[t] for t in self.atom_types)
-
-    @property
-    def masses_amu(self) -> NDArray[np.float64]:
-        """Mass of each atom in amu, shape (n_atoms,)."""
-        return self.type_masses_amu[self.atom_types]
 
 
 @dataclass(frozen=True)
@@ -129,7 +111,7 @@ def _read_blocks(reader: LineReader, grid: tuple[int, int, int], n_atoms: int) -
                                     raise reader.error(f'expected "m1 m2 m3 value", got {line.strip()!r}')
                                 try:
                                     index = (int(tokens[0]), int(tokens[1]), int(tokens[2]))
-                                    value = float(tokens[3].replace('D', 'E'))
+                                    value = fortran_float(tokens[3])
                                 except ValueError:
                                     raise reader.error(f'expected "m1 m2 m3 value", got {line.strip()!r}') from None
                                 if index != (m1 + 1, m2 + 1, m3 + 1) or not np.isfinite(value):
@@ -164,40 +146,10 @@ def parse_force_constants(source: str | PathLike[str], filename: str | None = No
     ParsingError
         If the file is empty, truncated or malformed; the message gives the file and line.
     """
-    text, name = read_source(source, filename)
+    text, name = read_source(source, filename, errors='replace')
     reader = LineReader(text, name)
-    head = reader.floats('header "ntyp nat ibrav celldm(1..6)"', 9)
-    n_types, n_atoms, ibrav = int(head[0]), int(head[1]), int(head[2])
-    if n_types < 1 or n_atoms < 1 or head[:3] != [float(n_types), float(n_atoms), float(ibrav)]:
-        raise reader.error(f'invalid ntyp/nat/ibrav in header: {head[:3]}')
-    celldm = head[3:]
-    if celldm[0] <= 0:
-        raise reader.error(f'celldm(1) must be positive, got {celldm[0]}')
-    if ibrav == 0:
-        cell = np.array([reader.floats(f'lattice vector {k + 1}', 3) for k in range(3)])
-        if abs(np.linalg.det(cell)) < 1e-8:
-            raise reader.error('lattice vectors are degenerate')
-    else:
-        cell = lattice_from_ibrav(ibrav, celldm, reader)
-    names, masses = [], []
-    for t in range(n_types):
-        line = reader.next_nonblank(f'atomic type {t + 1}')
-        parts = line.split("'")
-        if len(parts) != 3:
-            raise reader.error(f'expected "index \'label\' mass", got {line.strip()!r}')
-        index = reader.parse_floats(parts[0], 'type index', 1)
-        mass = reader.parse_floats(parts[2], 'type mass', 1)
-        if int(index[0]) != t + 1 or mass[0] <= 0:
-            raise reader.error(f'bad atomic type line {line.strip()!r}')
-        names.append(parts[1].strip())
-        masses.append(mass[0] / _AMU_RY)
-    types, positions = [], []
-    for a in range(n_atoms):
-        values = reader.floats(f'atom {a + 1} "index type x y z"', 5)
-        if int(values[0]) != a + 1 or not 1 <= int(values[1]) <= n_types:
-            raise reader.error(f'bad atom line for atom {a + 1}: {values}')
-        types.append(int(values[1]) - 1)
-        positions.append(values[2:])
+    structure = read_structure(reader, basis_label=False)
+    n_atoms = len(structure.positions)
     flag = reader.next_nonblank('the Born-charge flag T/F').strip().upper()
     if flag not in ('T', 'F', '.TRUE.', '.FALSE.'):
         raise reader.error(f'expected T or F, got {flag!r}')
@@ -211,12 +163,12 @@ def parse_force_constants(source: str | PathLike[str], filename: str | None = No
     grid = _read_grid(reader)
     constants = _read_blocks(reader, grid, n_atoms)
     return ForceConstants(
-        alat_bohr=float(celldm[0]),
-        cell=cell,
-        type_names=tuple(names),
-        type_masses_amu=np.asarray(masses),
-        atom_types=np.asarray(types, dtype=np.int64),
-        positions=np.asarray(positions, dtype=float),
+        alat_bohr=float(structure.celldm[0]),
+        cell=structure.cell,
+        type_names=tuple(structure.type_names),
+        type_masses_amu=np.asarray(structure.type_masses_amu),
+        atom_types=np.asarray(structure.atom_types, dtype=np.int64),
+        positions=np.asarray(structure.positions, dtype=float),
         grid=grid,
         constants=constants,
         epsilon=epsilon,
@@ -245,7 +197,7 @@ def parse_a2f_matdyn(source: str | PathLike[str], n_atoms: int, filename: str | 
     ParsingError
         If the file is empty, truncated or malformed, or does not hold ``n_atoms`` atoms.
     """
-    text, name = read_source(source, filename)
+    text, name = read_source(source, filename, errors='replace')
     reader = LineReader(text, name)
     if n_atoms < 1:
         raise reader.error(f'n_atoms must be positive, got {n_atoms}', 1)
@@ -272,7 +224,7 @@ def gamma_to_mev_amu(constants: NDArray[np.float64]) -> NDArray[np.float64]:
     (``amu_ry`` × amu). Hence Γ[meV·amu] = (π/2) · RY_TO_MEV / amu_ry · Γ[file], and γ[meV] = e†Γe/√(M_a M_b)
     with M in amu.
     """
-    return constants * (0.5 * np.pi * RY_TO_MEV / _AMU_RY)
+    return constants * (0.5 * np.pi * RY_TO_MEV / AMU_RY)
 
 
 def dos_per_mev(dos_ef_per_ry: float) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.exceptions import InputValidationError, ParsingError
-from aiida_enatom.io._numeric_text import read_source
+from aiida_enatom.io._qe_text import read_source
 
 __all__ = ('format_xsf', 'parse_xsf_grids', 'write_xsf')
 
