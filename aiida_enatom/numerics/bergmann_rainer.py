@@ -18,15 +18,12 @@ from aiida_enatom.constants import K_TO_MEV
 from aiida_enatom.exceptions import ConvergenceError, InputValidationError
 from aiida_enatom.numerics.eliashberg import (
     EliashbergResult,
-    _check_size,
-    _check_temperature,
     _indices,
     _Kernel,
-    _make_options,
-    _Options,
     _pairing_state,
     _PairingState,
-    _prepare_kernel,
+    _setup,
+    _state_at,
     eliashberg_tc,
 )
 from aiida_enatom.numerics.spectra import Alpha2F
@@ -89,27 +86,6 @@ def _drho_dtemperature(kernel: _Kernel, state: _PairingState) -> float:
     return float(through_lambda + through_window + through_mu)
 
 
-def _solver_setup(
-    spectrum: Alpha2F,
-    *,
-    mu_star: float,
-    cutoff_factor: float,
-    mu_star_reference_mev: float | None,
-    min_matsubara: int,
-    max_matsubara: int,
-) -> tuple[_Kernel, _Options]:
-    kernel = _prepare_kernel(spectrum)
-    options = _make_options(
-        kernel,
-        mu_star=mu_star,
-        cutoff_factor=cutoff_factor,
-        mu_star_reference_mev=mu_star_reference_mev,
-        min_matsubara=min_matsubara,
-        max_matsubara=max_matsubara,
-    )
-    return kernel, options
-
-
 def pairing_eigenvalue_temperature_derivative(
     spectrum: Alpha2F,
     temperature_k: float,
@@ -144,7 +120,7 @@ def pairing_eigenvalue_temperature_derivative(
     ∂√w_n/∂T = (d√w/dx) x_n(1/T − ω_c'/ω_c) and, where ω_c = 2πT·min_matsubara, ∂μ*(ω_c)/∂T = μ*(ω_c)²ω_c'/ω_c.
     The result is exact where the top eigenvalue is simple.
     """
-    kernel, options = _solver_setup(
+    kernel, options = _setup(
         spectrum,
         mu_star=mu_star,
         cutoff_factor=cutoff_factor,
@@ -152,9 +128,7 @@ def pairing_eigenvalue_temperature_derivative(
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
     )
-    temperature = _check_temperature(temperature_k, 'temperature_k') * K_TO_MEV
-    _check_size(options, temperature)
-    return _drho_dtemperature(kernel, _pairing_state(kernel, options, temperature)) * K_TO_MEV
+    return _drho_dtemperature(kernel, _state_at(kernel, options, temperature_k)) * K_TO_MEV
 
 
 def _omega_grid(spectrum: Alpha2F, omega_mev: ArrayLike | None) -> NDArray[np.float64]:
@@ -234,7 +208,7 @@ def tc_functional_derivative(
     α²F(ω_j) by ε changes T_c by (δT_c/δα²F(ω_j)) t_j ε to first order.
     The whole Ω grid is handled in one matrix product, shape (n_omega, 2N).
     """
-    kernel, options = _solver_setup(
+    kernel, options = _setup(
         spectrum,
         mu_star=mu_star,
         cutoff_factor=cutoff_factor,

@@ -203,15 +203,17 @@ def _rescale_mu_star(mu_star: float, reference_mev: float, cutoff_mev: float) ->
     return 1.0 / inverse
 
 
-def _make_options(
-    kernel: _Kernel,
+def _setup(
+    spectrum: Alpha2F,
     *,
     mu_star: float,
     cutoff_factor: float,
     mu_star_reference_mev: float | None,
     min_matsubara: int,
     max_matsubara: int,
-) -> _Options:
+) -> tuple[_Kernel, _Options]:
+    """The kernel of ``spectrum`` and the validated solver options shared by every public function."""
+    kernel = _prepare_kernel(spectrum)
     mu = check_mu_star(mu_star)
     factor = float(cutoff_factor)
     if not (math.isfinite(factor) and factor > 1.0):
@@ -240,7 +242,7 @@ def _make_options(
         max_matsubara=int(max_matsubara),
     )
     options.mu_star_at(options.omega_cutoff_min_mev)  # fail early if the rescaling is impossible
-    return options
+    return kernel, options
 
 
 def _window(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -348,6 +350,13 @@ def _check_size(options: _Options, temperature_mev: float) -> None:
         )
 
 
+def _state_at(kernel: _Kernel, options: _Options, temperature_k: float) -> _PairingState:
+    """The pairing state at ``temperature_k`` (K), after checking T and the matrix size."""
+    temperature_mev = _check_temperature(temperature_k, 'temperature_k') * K_TO_MEV
+    _check_size(options, temperature_mev)
+    return _pairing_state(kernel, options, temperature_mev)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------------------------------
@@ -399,18 +408,15 @@ def pairing_eigenvalue(
     -----
     See :func:`eliashberg_tc` for the matrix and the soft cutoff.
     """
-    kernel = _prepare_kernel(spectrum)
-    options = _make_options(
-        kernel,
+    kernel, options = _setup(
+        spectrum,
         mu_star=mu_star,
         cutoff_factor=cutoff_factor,
         mu_star_reference_mev=mu_star_reference_mev,
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
     )
-    temperature_mev = _check_temperature(temperature_k, 'temperature_k') * K_TO_MEV
-    _check_size(options, temperature_mev)
-    return _pairing_state(kernel, options, temperature_mev).rho
+    return _state_at(kernel, options, temperature_k).rho
 
 
 def _lowest_temperature_mev(options: _Options, t_min_k: float) -> float:
@@ -499,9 +505,8 @@ def eliashberg_tc(
     >>> round(result.tc_k * 8.617333262e-2 / 10.0, 4)  # k_B T_c / ω_E
     0.1146
     """
-    kernel = _prepare_kernel(spectrum)
-    options = _make_options(
-        kernel,
+    kernel, options = _setup(
+        spectrum,
         mu_star=mu_star,
         cutoff_factor=cutoff_factor,
         mu_star_reference_mev=mu_star_reference_mev,
@@ -550,36 +555,38 @@ def eliashberg_tc(
         converged = bool(info.converged)
         message = f'brentq: {info.flag} after {info.iterations} iterations'
     state = _pairing_state(kernel, options, root)
-    return EliashbergResult(
-        tc_k=root * MEV_TO_K,
-        mu_star=options.mu_star,
-        mu_star_cutoff=state.mu_star_cutoff,
-        cutoff_mev=state.cutoff_mev,
-        reference_mev=options.reference_mev,
-        n_matsubara=state.size,
-        below_t_min=False,
-        t_min_k=t_low * MEV_TO_K,
-        eigenvector=_frozen(state.phi),
-        success=converged,
-        message=message,
-        n_evaluations=evaluations + 1,
-    )
+    return _result(options, state, t_low, evaluations, tc_mev=root, success=converged, message=message)
 
 
 def _below_t_min_result(kernel: _Kernel, options: _Options, t_low: float, evaluations: int) -> EliashbergResult:
     state = _pairing_state(kernel, options, t_low)
+    message = f'T_c is below t_min = {t_low * MEV_TO_K:.6g} K: ρ(t_min) = {state.rho:.4g} < 0; tc_k set to 0.0'
+    return _result(options, state, t_low, evaluations, tc_mev=None, success=True, message=message)
+
+
+def _result(
+    options: _Options,
+    state: _PairingState,
+    t_low: float,
+    evaluations: int,
+    *,
+    tc_mev: float | None,
+    success: bool,
+    message: str,
+) -> EliashbergResult:
+    """The result for the final pairing state; ``tc_mev`` None means T_c below t_min (``tc_k`` 0)."""
     return EliashbergResult(
-        tc_k=0.0,
+        tc_k=0.0 if tc_mev is None else tc_mev * MEV_TO_K,
         mu_star=options.mu_star,
         mu_star_cutoff=state.mu_star_cutoff,
         cutoff_mev=state.cutoff_mev,
         reference_mev=options.reference_mev,
         n_matsubara=state.size,
-        below_t_min=True,
+        below_t_min=tc_mev is None,
         t_min_k=t_low * MEV_TO_K,
         eigenvector=_frozen(state.phi),
-        success=True,
-        message=f'T_c is below t_min = {t_low * MEV_TO_K:.6g} K: ρ(t_min) = {state.rho:.4g} < 0; tc_k set to 0.0',
+        success=success,
+        message=message,
         n_evaluations=evaluations + 1,
     )
 
