@@ -183,10 +183,7 @@ def spectral_divergence(field: ArrayLike, cell: ArrayLike) -> NDArray[np.float64
     cell : array_like, shape (3, 3)
         Lattice vectors as rows, Å.
     """
-    field = _as_vector_field(field)
-    shape = field.shape[1:]
-    comps, nyquist = _g_components(shape, np.asarray(cell, dtype=float))
-    fh = scipy.fft.rfftn(field, axes=_AXES, workers=-1)
+    shape, comps, nyquist, fh = _vector_spectrum(field, cell)
     div = 1j * (comps[0] * fh[0] + comps[1] * fh[1] + comps[2] * fh[2])
     div[nyquist] = 0.0
     return scipy.fft.irfftn(div, s=shape, workers=-1)
@@ -202,13 +199,20 @@ def spectral_curl(field: ArrayLike, cell: ArrayLike) -> NDArray[np.float64]:
     cell : array_like, shape (3, 3)
         Lattice vectors as rows, Å.
     """
-    field = _as_vector_field(field)
-    shape = field.shape[1:]
-    (gx, gy, gz), nyquist = _g_components(shape, np.asarray(cell, dtype=float))
-    fh = scipy.fft.rfftn(field, axes=_AXES, workers=-1)
+    shape, (gx, gy, gz), nyquist, fh = _vector_spectrum(field, cell)
     fh[:, nyquist] = 0.0
     curl = np.stack([gy * fh[2] - gz * fh[1], gz * fh[0] - gx * fh[2], gx * fh[1] - gy * fh[0]])
     return scipy.fft.irfftn(1j * curl, s=shape, axes=_AXES, workers=-1)
+
+
+def _vector_spectrum(
+    field: ArrayLike, cell: ArrayLike
+) -> tuple[tuple[int, ...], list[NDArray], NDArray, NDArray[np.complex128]]:
+    """Grid shape, Cartesian G components, Nyquist mask and real FFT (per component) of a periodic vector grid."""
+    field = _as_vector_field(field)
+    shape = field.shape[1:]
+    comps, nyquist = _g_components(shape, np.asarray(cell, dtype=float))
+    return shape, comps, nyquist, scipy.fft.rfftn(field, axes=_AXES, workers=-1)
 
 
 def _as_vector_field(field: ArrayLike) -> NDArray[np.float64]:
