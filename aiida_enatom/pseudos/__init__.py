@@ -1,29 +1,6 @@
 """Offline PBE pseudopotential family generated with ``ld1.x`` from inputs the project owns (no AiiDA import)."""
 
-from .generate import (
-    CUTOFFS_FILE,
-    INPUTS_DIR,
-    STRINGENCIES,
-    ElementNotAvailableError,
-    PseudoGenerationError,
-    available_elements,
-    generate_pseudopotential,
-    generate_pseudopotentials,
-    input_file,
-    read_upf_header,
-    recommended_cutoffs,
-)
+from . import generate
+from .generate import *  # noqa: F403 (the public names are listed once, in generate.__all__)
 
-__all__ = (
-    'CUTOFFS_FILE',
-    'INPUTS_DIR',
-    'STRINGENCIES',
-    'ElementNotAvailableError',
-    'PseudoGenerationError',
-    'available_elements',
-    'generate_pseudopotential',
-    'generate_pseudopotentials',
-    'input_file',
-    'read_upf_header',
-    'recommended_cutoffs',
-)
+__all__ = generate.__all__
