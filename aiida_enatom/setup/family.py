@@ -37,14 +37,15 @@ INSTALL_HINT = (
 
 
 def offline_elements() -> list[str]:
-    """Return the elements the offline family can have now: a shipped ``ld1.x`` input and 'normal' cutoffs.
+    """Return the elements the offline family can have now: a validated ``ld1.x`` input and 'normal' cutoffs.
 
-    An element whose input is present but has no recommended cutoffs yet is not validated, so it is left out.
+    An element whose input is present but is not validated yet (no recommended cutoffs, or listed in
+    :data:`aiida_enatom.pseudos.generate.EXPERIMENTAL_ELEMENTS`) is left out.
     """
-    from aiida_enatom.pseudos.generate import ElementNotAvailableError, available_elements, recommended_cutoffs
+    from aiida_enatom.pseudos.generate import ElementNotAvailableError, recommended_cutoffs, validated_elements
 
     elements = []
-    for element in available_elements():
+    for element in validated_elements():
         try:
             recommended_cutoffs('normal', [element])
         except ElementNotAvailableError:

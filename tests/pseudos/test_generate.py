@@ -130,3 +130,11 @@ def test_long_numeric_lines_are_wrapped_without_changing_values():
 def test_pseudos_package_does_not_import_aiida():
     code = "import sys; sys.modules['aiida'] = None; import aiida_enatom.pseudos, aiida_enatom.pseudos.validate"
     subprocess.run([sys.executable, '-c', code], check=True)
+
+
+def test_experimental_elements_stay_out_of_the_validated_set():
+    from aiida_enatom.pseudos.generate import EXPERIMENTAL_ELEMENTS, available_elements, validated_elements
+
+    assert 'La' in EXPERIMENTAL_ELEMENTS and 'La' in available_elements()
+    assert 'La' not in validated_elements()
+    assert {'H', 'Li', 'Mg', 'Al', 'S', 'Ca'} <= set(validated_elements())
