@@ -11,9 +11,9 @@ from aiida.cmdline.utils import echo
 def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
     """Read a CIF, POSCAR or QE input file with pymatgen and return an unstored ``StructureData``.
 
-    With ``primitive`` (the default) a cell larger than the primitive one (a CIF in the conventional setting,
-    say) is reduced to the primitive cell, and the reduction is reported: phonon and supercell costs grow fast
-    with the number of atoms.
+    With ``primitive`` (the default) the cell is replaced by spglib's standard primitive cell, in the orientation
+    of the conventional axes, and that is reported: phonon and supercell costs grow fast with the number of atoms,
+    and pw.x only finds the symmetry operations that are rotations of its Cartesian frame.
 
     Raises
     ------
@@ -40,13 +40,17 @@ def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
                 param_hint='STRUCTURE_FILE',
             ) from None
     if primitive:
-        reduced = structure.get_primitive_structure(tolerance=1e-3)
-        if len(reduced) < len(structure):
-            echo.echo_report(
-                f'{path.name}: using the primitive cell ({len(reduced)} atoms) of the {len(structure)}-atom cell in '
-                'the file (pass --no-primitive to keep the cell as given)'
-            )
-            structure = reduced
+        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+        # spglib's standard primitive cell, aligned with the conventional axes: pw.x (ibrav=0) only finds the
+        # operations that are rotations in its Cartesian frame, so a rotated cell (a CIF only keeps a, b, c and the
+        # angles) loses most of them and every phonon step becomes several times dearer.
+        standard = SpacegroupAnalyzer(structure, symprec=1e-3).get_primitive_standard_structure()
+        echo.echo_report(
+            f'{path.name}: using the standard primitive cell ({len(standard)} atoms, conventional axes along x, y, z) '
+            f'of the {len(structure)}-atom cell in the file (pass --no-primitive to keep the cell as given)'
+        )
+        structure = standard
     return orm.StructureData(pymatgen=structure)
 
 

@@ -41,7 +41,8 @@ def prototype_structure(name: str, *, primitive: bool = True):
     name : str
         One of :data:`PROTOTYPES` (``'H3S'``, ``'CaH6'``, ``'LaH10'``, ``'Li'``, ``'Al'``).
     primitive : bool
-        Return the primitive cell (default) instead of the conventional cubic cell.
+        Return spglib's standard primitive cell (default; cubic axes along x, y, z, so that pw.x finds every
+        symmetry operation) instead of the conventional cubic cell.
 
     Raises
     ------
@@ -56,4 +57,8 @@ def prototype_structure(name: str, *, primitive: bool = True):
     structure = Structure.from_spacegroup(
         spec.space_group, Lattice.cubic(spec.lattice_constant), list(spec.species), [list(c) for c in spec.coordinates]
     )
-    return structure.get_primitive_structure() if primitive else structure
+    if not primitive:
+        return structure
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    return SpacegroupAnalyzer(structure, symprec=1e-3).get_primitive_standard_structure()
