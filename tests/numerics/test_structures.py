@@ -21,6 +21,8 @@ def test_prototypes(name, number, formula, n_primitive):
     rotations = {tuple(op.rotation_matrix.round(6).ravel()) for op in operations}
     assert len(rotations) == 48
     assert all(set(rotation) <= {-1.0, 0.0, 1.0} for rotation in rotations)
+    assert structure.composition.reduced_formula == formula
+    assert SpacegroupAnalyzer(structure, symprec=1e-3).get_space_group_number() == number
 
 
 def test_a_cif_round_trip_loses_the_orientation_that_we_restore(tmp_path):
@@ -34,8 +36,6 @@ def test_a_cif_round_trip_loses_the_orientation_that_we_restore(tmp_path):
     rotated = Structure.from_file(path)
     operations = SpacegroupAnalyzer(rotated, symprec=1e-3).get_symmetry_operations(cartesian=True)
     assert not all(set(op.rotation_matrix.round(6).ravel()) <= {-1.0, 0.0, 1.0} for op in operations)
-    assert structure.composition.reduced_formula == formula
-    assert SpacegroupAnalyzer(structure, symprec=1e-3).get_space_group_number() == number
 
 
 def test_unknown_prototype():
