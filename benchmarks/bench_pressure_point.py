@@ -1,8 +1,8 @@
 """Wall time of enatom.pressure_point for H3S at 200 GPa, split into Quantum ESPRESSO time and everything else.
 
-Usage (never on ~/.aiida: point AIIDA_PATH at a scratch directory; a profile is created there if needed)::
+Usage (never on ~/.aiida: point AIIDA_PATH at a scratch directory; `aiida-enatom setup` is run there first)::
 
-    AIIDA_PATH=/tmp/bench_enatom python benchmarks/bench_pressure_point.py [--protocol fast] [--pk PK] [--profile P]
+    AIIDA_PATH=/tmp/bench_enatom python benchmarks/bench_pressure_point.py [--protocol fast] [--pk PK]
 
 With ``--pk`` an existing run is analysed instead of launching a new one. Reported:
 
@@ -18,66 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 _TIME = r'(?:(\d+)h\s*)?(?:(\d+)m\s*)?([\d.]+)s'
 TIMES = re.compile(rf'(?:PWSCF|PHONON|PROJWFC|Q2R|MATDYN)\s*:\s*{_TIME}\s+CPU\s+{_TIME}\s+WALL')
-CODES = {'pw': 'pw.x', 'ph': 'ph.x', 'q2r': 'q2r.x', 'matdyn': 'matdyn.x', 'projwfc': 'projwfc.x'}
-PREPEND = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'
-
-
-def _profile(name: str):
-    from aiida import load_profile
-    from aiida.manage.configuration import get_config, reset_config
-
-    if 'AIIDA_PATH' not in os.environ:
-        sys.exit('set AIIDA_PATH to a scratch directory first (never use ~/.aiida)')
-    try:
-        names = [profile.name for profile in get_config().profiles]
-    except Exception:  # noqa: BLE001 - no configuration yet
-        names = []
-    if name not in names:
-        import subprocess
-
-        subprocess.run(
-            ['verdi', 'presto', '--profile-name', name, '--no-broker', '--email', 'bench@example.com', '-n'],
-            check=True,
-        )
-        reset_config()
-    load_profile(name, allow_switch=True)
-
-
-def _setup():
-    """Computer prepend text, codes 'pw@localhost'... and the offline family (as `aiida-enatom setup` does)."""
-    from aiida import orm
-    from aiida_pseudo.data.pseudo.upf import UpfData
-    from aiida_pseudo.groups.family import CutoffsPseudoPotentialFamily
-
-    from aiida_enatom.pseudos.generate import generate_pseudopotentials, recommended_cutoffs
-
-    computer = orm.load_computer('localhost')
-    computer.set_prepend_text(PREPEND)
-    computer.configure(safe_interval=0.0)
-    for label, executable in CODES.items():
-        try:
-            orm.load_code(f'{label}@localhost')
-        except Exception:  # noqa: BLE001
-            orm.InstalledCode(
-                computer=computer,
-                filepath_executable=shutil.which(executable),
-                label=label,
-                default_calc_job_plugin=f'quantumespresso.{label}',
-            ).store()
-    if not orm.QueryBuilder().append(orm.Group, filters={'label': 'enatom-pbe-offline'}).count():
-        directory = Path(tempfile.mkdtemp())
-        generate_pseudopotentials(['H', 'S'], directory)
-        family = CutoffsPseudoPotentialFamily.create_from_folder(directory, 'enatom-pbe-offline', pseudo_type=UpfData)
-        family.set_cutoffs(recommended_cutoffs('normal', ['H', 'S']), 'normal', unit='Ry')
+CODES = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')
 
 
 def _seconds(hours, minutes, seconds) -> float:
@@ -111,7 +59,8 @@ def analyse(node) -> dict:
             calcjob += duration
             rows.append((descendant.process_label, duration, wall))
         elif isinstance(descendant, orm.CalcFunctionNode):
-            if (descendant.process_type or '').startswith('aiida_enatom.'):
+            process_type = descendant.process_type or ''
+            if process_type.startswith(('aiida_enatom.', 'aiida.calculations:enatom.')):
                 ours += duration
             rows.append((descendant.process_label, duration, None))
     return {'total': total, 'qe': qe, 'qe_cpu': qe_cpu, 'calcjob': calcjob, 'ours': ours, 'rows': rows}
@@ -122,23 +71,29 @@ def main() -> None:
     parser.add_argument('--protocol', default='fast', choices=['test', 'fast', 'balanced', 'stringent'])
     parser.add_argument('--pressure', type=float, default=200.0, help='GPa')
     parser.add_argument('--pk', type=int, default=None, help='analyse this finished pressure point instead')
-    parser.add_argument('--profile', default='bench', help='AiiDA profile (created with verdi presto if missing)')
     args = parser.parse_args()
-    _profile(args.profile)
+    if 'AIIDA_PATH' not in os.environ:
+        sys.exit('set AIIDA_PATH to a scratch directory first (never use ~/.aiida)')
+    from aiida_enatom.setup.main import run_setup
+
+    setup = run_setup()  # idempotent: the 'enatom' profile, localhost, codes and offline family under AIIDA_PATH
     from aiida import orm
 
+    print(
+        f'machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, '
+        f'Python {platform.python_version()}'
+    )
     if args.pk is None:
         from aiida.engine import run_get_node
-        from pymatgen.core import Lattice, Structure
 
+        from aiida_enatom.common.structures import prototype_structure
         from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
 
-        _setup()
-        conventional = Structure.from_spacegroup('Im-3m', Lattice.cubic(3.0), ['S', 'H'], [[0, 0, 0], [0.5, 0, 0]])
-        structure = orm.StructureData(pymatgen=conventional.get_primitive_structure())
+        structure = orm.StructureData(pymatgen=prototype_structure('H3S'))
         codes = {label: f'{label}@localhost' for label in CODES}
+        overrides = {'pseudo_family': setup.family_label, 'alpha2f': {'pseudo_family': setup.family_label}}
         builder = PressurePointWorkChain.get_builder_from_protocol(
-            codes, structure, pressure=args.pressure, protocol=args.protocol
+            codes, structure, pressure=args.pressure, protocol=args.protocol, overrides=overrides
         )
         start = time.perf_counter()
         _, node = run_get_node(builder)
@@ -158,7 +113,10 @@ def main() -> None:
     print(f'QE CPU time (MPI rank 0)         {cpu:8.1f} s   CPU/wall {cpu / qe:.2f} (< 1: CPU contention)')
     print(f'CalcJob node time (incl. QE)     {result["calcjob"]:8.1f} s')
     print(f'everything else                  {total - qe:8.1f} s   share {(total - qe) / total:.3f}')
-    print(f'our calcfunctions                {result["ours"]:8.1f} s   / QE time = {result["ours"] / qe:.3f}')
+    ratio = result['ours'] / qe
+    print(f'our calcfunctions                {result["ours"]:8.1f} s   / QE time = {ratio:.3f} (target ≤ 0.05)')
+    if args.protocol == 'fast' and ratio > 0.05:
+        sys.exit('our calcfunctions exceed 5 % of the QE wall time')
 
 
 if __name__ == '__main__':
