@@ -16,7 +16,7 @@ PURE_MODULES = [
 def test_pure_layer_imports_without_aiida():
     """Block ``aiida`` and ``click`` in ``sys.modules`` and import every pure module and submodule."""
     code = (
-        "import sys, pkgutil, importlib\n"
+        'import sys, pkgutil, importlib\n'
         "sys.modules['aiida'] = None\n"
         "sys.modules['click'] = None\n"
         f'for name in {PURE_MODULES!r}:\n'
