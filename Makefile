@@ -29,6 +29,7 @@ quickstart: system venv
 # Install what the tests need and run the whole suite (lint included).
 test: system venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -ra
 
 bench: venv
