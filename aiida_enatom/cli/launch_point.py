@@ -31,6 +31,14 @@ def _code_option(name: str):
 @_code_option('q2r')
 @_code_option('matdyn')
 @_code_option('projwfc')
+@_code_option('pp')
+@click.option(
+    '--enatom',
+    'run_enatom',
+    is_flag=True,
+    help='Also run the enatom stage (enatom.enatom, displaced supercells + pp.x) on the relaxed structure; '
+    'expensive, needs --pp-code.',
+)
 @click.option(
     '--primitive/--no-primitive',
     default=True,
@@ -39,8 +47,12 @@ def _code_option(name: str):
 )
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
 @decorators.with_dbenv()
-def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star, primitive, daemon, **code_labels):
+def cmd_launch_point(
+    structure_file, pressure, protocol, pseudo_family, mu_star, primitive, run_enatom, daemon, **code_labels
+):
     """Relax STRUCTURE_FILE at --pressure GPa, then compute α²F, its H/metal split, T_c and I_H².
+
+    With --enatom, the enatom potentials of the relaxed structure are computed too (in parallel with α²F).
 
     Prints the PK of the PressurePointWorkChain; inspect it with `aiida-enatom show PK`.
     """
@@ -55,7 +67,7 @@ def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star,
     except click.BadParameter as exception:
         echo.echo_critical(str(exception.message))
     codes = {}
-    for name in CODES:
+    for name in (*CODES, 'pp') if run_enatom else CODES:
         label = code_labels[f'{name}_code']
         try:
             codes[name] = orm.load_code(label)
@@ -74,6 +86,8 @@ def cmd_launch_point(structure_file, pressure, protocol, pseudo_family, mu_star,
         overrides['alpha2f'] = {'pseudo_family': pseudo_family}
     if mu_star is not None:
         overrides.setdefault('alpha2f', {})['mu_star'] = mu_star
+    if run_enatom:
+        overrides['run_enatom'] = True
     try:
         builder = PressurePointWorkChain.get_builder_from_protocol(
             codes, structure, pressure=pressure, protocol=protocol, overrides=overrides

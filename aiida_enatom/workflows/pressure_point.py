@@ -1,4 +1,4 @@
-"""``enatom.pressure_point``: vc-relax at a target pressure, then ``enatom.alpha2f`` on the relaxed structure."""
+"""``enatom.pressure_point``: vc-relax at a pressure, then ``enatom.alpha2f`` (and ``enatom.enatom``) on the result."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from aiida_quantumespresso.workflows.pw.relax import PwRelaxWorkChain
 from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
 from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
+from aiida_enatom.workflows.enatom import EnatomWorkChain
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.protocols import get_protocol_filepath
 
@@ -25,7 +26,8 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     """Relax a structure at pressure P and compute its α²F, species split, metrics and stability.
 
     Outline: ``PwRelaxWorkChain`` (vc-relax, ``CELL.press`` = 10·P kbar) → pressure of the relaxed cell →
-    ``Alpha2FWorkChain`` on the relaxed structure → (hook, off by default) the enatom stage.
+    ``Alpha2FWorkChain`` on the relaxed structure, in parallel with ``EnatomWorkChain`` on the same structure when
+    ``run_enatom`` is true (off by default: the supercell SCFs are expensive).
     """
 
     @classmethod
@@ -38,7 +40,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             'run_enatom',
             valid_type=orm.Bool,
             default=lambda: orm.Bool(False),
-            help='Hook for the enatom stage on the relaxed structure; not connected yet, must be False.',
+            help='Also run the enatom stage (`EnatomWorkChain`, inputs in `enatom`) on the relaxed structure.',
         )
         spec.input(
             'clean_workdir',
@@ -58,18 +60,33 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             exclude=('structure', 'clean_workdir'),
             namespace_options={'help': 'Inputs of the α²F stage on the relaxed structure.'},
         )
+        spec.expose_inputs(
+            EnatomWorkChain,
+            namespace='enatom',
+            exclude=('structure', 'clean_workdir'),
+            namespace_options={
+                'required': False,
+                'populate_defaults': False,
+                'help': 'Inputs of the enatom stage on the relaxed structure; needed only with `run_enatom`.',
+            },
+        )
         spec.inputs.validator = cls.validate_inputs
         spec.outline(
             cls.run_relax,
             cls.inspect_relax,
-            cls.run_alpha2f,
+            cls.run_stages,
             cls.inspect_alpha2f,
-            if_(cls.should_run_enatom)(cls.run_enatom),
+            if_(cls.should_run_enatom)(cls.inspect_enatom),
             cls.results,
         )
         spec.output('relaxed_structure', valid_type=orm.StructureData, help='The structure relaxed at `pressure`.')
         spec.output('pressure', valid_type=orm.Float, help='Pressure of the relaxed cell in GPa (final SCF stress).')
         spec.expose_outputs(Alpha2FWorkChain, namespace='alpha2f')
+        spec.expose_outputs(
+            EnatomWorkChain,
+            namespace='enatom',
+            namespace_options={'required': False, 'help': 'Outputs of the enatom stage (only with `run_enatom`).'},
+        )
         spec.exit_code(
             450,
             'ERROR_SUB_PROCESS_FAILED_RELAX',
@@ -92,12 +109,20 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             message='The species partials violate the λ sum rule (outputs attached): {message}',
         )
         spec.exit_code(454, 'ERROR_PRESSURE_NOT_AVAILABLE', message='The relaxed pressure could not be computed.')
+        spec.exit_code(
+            455,
+            'ERROR_SUB_PROCESS_FAILED_ENATOM',
+            message='The enatom stage failed with exit status {status}: {message}',
+        )
 
     @staticmethod
     def validate_inputs(value, _):
-        """Check CELL.press against ``pressure`` and that the enatom hook is off."""
-        if 'run_enatom' in value and value['run_enatom'].value:
-            return '`run_enatom=True` is not available yet: the enatom stage is not connected to this WorkChain.'
+        """Check CELL.press against ``pressure`` and that ``run_enatom`` comes with inputs in ``enatom``."""
+        if 'run_enatom' in value and value['run_enatom'].value and not value.get('enatom'):
+            return (
+                '`run_enatom=True` needs the `enatom` inputs (EnatomWorkChain without structure and clean_workdir); '
+                "build them with get_builder_from_protocol(..., overrides={'run_enatom': True})."
+            )
         try:
             press = value['relax']['base_relax']['pw']['parameters']['CELL']['press']
         except KeyError:
@@ -129,17 +154,21 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         Parameters
         ----------
         codes
-            Codes (or labels) keyed ``'pw'``, ``'ph'``, ``'q2r'``, ``'matdyn'``, ``'projwfc'``.
+            Codes (or labels) keyed ``'pw'``, ``'ph'``, ``'q2r'``, ``'matdyn'``, ``'projwfc'``, and ``'pp'`` (only
+            needed when ``run_enatom`` is true).
         structure
             Starting structure.
         pressure
             Target pressure in GPa; the vc-relax gets ``CELL.press`` = 10 × pressure kbar.
         protocol
-            ``'test'``, ``'fast'``, ``'balanced'`` (default) or ``'stringent'``; also selects the alpha2f protocol.
+            ``'test'``, ``'fast'``, ``'balanced'`` (default) or ``'stringent'``; also selects the alpha2f and
+            enatom protocols.
         overrides
             Nested dict over the protocol: meta keys (``qe_protocol``, ``pseudo_family``, ``run_init_relax``,
-            ``press_conv_thr``, ``relax_base`` = PwBaseWorkChain overrides of both relax stages) and ``alpha2f``
-            (overrides of :meth:`Alpha2FWorkChain.get_builder_from_protocol`).
+            ``run_enatom``, ``press_conv_thr``, ``relax_base`` = PwBaseWorkChain overrides of both relax stages),
+            ``alpha2f`` (overrides of :meth:`Alpha2FWorkChain.get_builder_from_protocol`) and ``enatom`` (overrides
+            of :meth:`EnatomWorkChain.get_builder_from_protocol`, on top of this protocol's ``pseudo_family``; only
+            used with ``run_enatom``).
         options
             Merged into ``metadata.options`` of every CalcJob.
 
@@ -147,11 +176,20 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         -------
         ProcessBuilder
             Ready to run.
+
+        Raises
+        ------
+        ValueError
+            If a code is missing, in particular ``'pp'`` when ``run_enatom`` is true.
         """
-        codes = _load_codes(codes, ('pw', 'ph', 'q2r', 'matdyn', 'projwfc'))
         overrides = dict(overrides or {})
         alpha2f_overrides = overrides.pop('alpha2f', {})
+        enatom_overrides = overrides.pop('enatom', {})
         inputs = cls.get_protocol_inputs(protocol, overrides)
+        run_enatom = bool(inputs['run_enatom'])
+        if run_enatom and 'pp' not in codes:
+            raise ValueError("`run_enatom` is true but `codes` has no 'pp' entry (the pp.x code of the enatom stage)")
+        codes = _load_codes(codes, ('pw', 'ph', 'q2r', 'matdyn', 'projwfc'))
         press = float(pressure) * KBAR_PER_GPA
         stage = recursive_merge(
             inputs['relax_base'],
@@ -183,7 +221,19 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         builder.pressure = orm.Float(float(pressure))
         builder.relax = relax
         builder.alpha2f = alpha2f
-        builder.run_enatom = orm.Bool(inputs['run_enatom'])
+        if run_enatom:
+            enatom = EnatomWorkChain.get_builder_from_protocol(
+                codes['pw'],
+                codes['pp'],
+                structure,
+                protocol=protocol,
+                overrides=recursive_merge({'pseudo_family': inputs['pseudo_family']}, enatom_overrides),
+                options=options,
+            )
+            enatom.pop('structure', None)  # set to the relaxed structure in `run_stages`
+            enatom.pop('clean_workdir', None)
+            builder.enatom = enatom
+        builder.run_enatom = orm.Bool(run_enatom)
         builder.clean_workdir = orm.Bool(inputs['clean_workdir'])
         return builder
 
@@ -212,15 +262,22 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             return self.exit_codes.ERROR_PRESSURE_NOT_AVAILABLE
         self.report(f'relaxed at {self.ctx.pressure.value:.2f} GPa (target {self.inputs.pressure.value} GPa)')
 
-    def run_alpha2f(self):
-        """Run the α²F stage on the relaxed structure."""
-        inputs = AttributeDict(self.exposed_inputs(Alpha2FWorkChain, namespace='alpha2f'))
+    def run_stages(self):
+        """Submit the α²F stage and, if requested, the enatom stage on the relaxed structure; wait for both."""
+        futures = {'alpha2f': self._submit_stage(Alpha2FWorkChain, 'alpha2f')}
+        if self.should_run_enatom():
+            futures['enatom'] = self._submit_stage(EnatomWorkChain, 'enatom')
+        return ToContext(**futures)
+
+    def _submit_stage(self, process_class, namespace: str):
+        """Submit ``process_class`` with the inputs exposed in ``namespace`` on the relaxed structure."""
+        inputs = AttributeDict(self.exposed_inputs(process_class, namespace=namespace))
         inputs.structure = self.ctx.relax.outputs.output_structure
         inputs.clean_workdir = orm.Bool(False)
-        inputs.metadata.call_link_label = 'alpha2f'
-        node = self.submit(Alpha2FWorkChain, **inputs)
-        self.report(f'launching Alpha2FWorkChain<{node.pk}>')
-        return ToContext(alpha2f=node)
+        inputs.metadata.call_link_label = namespace
+        node = self.submit(process_class, **inputs)
+        self.report(f'launching {process_class.__name__}<{node.pk}>')
+        return node
 
     def inspect_alpha2f(self):
         """Check the α²F stage; instability and sum-rule failures keep their data and are reported in results."""
@@ -236,18 +293,25 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             )
 
     def should_run_enatom(self) -> bool:
-        """Return whether the enatom stage is requested (hook; the validator keeps it off for now)."""
+        """Return whether the enatom stage is requested (``run_enatom``)."""
         return self.inputs.run_enatom.value
 
-    def run_enatom(self):
-        """Hook for the enatom stage (``enatom.enatom`` on the relaxed structure), not connected yet."""
-        self.report('the enatom stage is not connected yet; skipping')
+    def inspect_enatom(self):
+        """Check the enatom stage; any failure ends this WorkChain with its own exit code."""
+        node = self.ctx.enatom
+        if not node.is_finished_ok:
+            self.report(f'EnatomWorkChain<{node.pk}> failed with exit status {node.exit_status}')
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_ENATOM.format(
+                status=node.exit_status, message=node.exit_message
+            )
 
     def results(self):
-        """Attach the relaxed structure, its pressure and the α²F outputs; flag instability and sum-rule failures."""
+        """Attach the relaxed structure, its pressure, the α²F and enatom outputs; flag instability and sum rule."""
         self.out('relaxed_structure', self.ctx.relax.outputs.output_structure)
         self.out('pressure', self.ctx.pressure)
         self.out_many(self.exposed_outputs(self.ctx.alpha2f, Alpha2FWorkChain, namespace='alpha2f'))
+        if self.should_run_enatom():
+            self.out_many(self.exposed_outputs(self.ctx.enatom, EnatomWorkChain, namespace='enatom'))
         status = self.ctx.alpha2f.exit_status
         if status == Alpha2FWorkChain.exit_codes.ERROR_PARTIAL_SUM_RULE.status:
             return self.exit_codes.ERROR_PARTIAL_SUM_RULE.format(message=self.ctx.alpha2f.exit_message)

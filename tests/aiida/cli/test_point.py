@@ -68,11 +68,34 @@ def test_launch_point(tmp_path, code_options, captured):
     assert builder.structure.get_formula() == 'H3S'
 
 
+def test_launch_point_enatom(tmp_path, code_options, captured, qe_codes):
+    structure = tmp_path / 'POSCAR'
+    structure.write_text(POSCAR)
+    pp_code = qe_codes[CODE_ROLES['pp']].full_label
+    args = [str(structure), '--pressure', '150', '--protocol', 'fast', *code_options, '--enatom', '--pp-code', pp_code]
+    result = CliRunner().invoke(cmd_launch_point, args)
+    assert result.exit_code == 0, result.output
+    builder = captured['builder']
+    assert builder.run_enatom.value is True
+    assert builder.enatom.pp.code.full_label == pp_code
+    assert 'structure' not in builder.enatom
+
+
+def test_launch_point_enatom_off_ignores_pp_code(tmp_path, code_options, captured):
+    structure = tmp_path / 'POSCAR'
+    structure.write_text(POSCAR)
+    args = [str(structure), '--pressure', '150', *code_options, '--pp-code', 'nope@nowhere']
+    result = CliRunner().invoke(cmd_launch_point, args)
+    assert result.exit_code == 0, result.output
+    assert captured['builder'].run_enatom.value is False
+
+
 @pytest.mark.parametrize(
     ('content', 'extra', 'match'),
     [
         ('not a structure', [], 'not a readable structure file'),
         (POSCAR, ['--pw-code', 'nope@nowhere'], 'cannot load the pw.x code'),
+        (POSCAR, ['--enatom', '--pp-code', 'nope@nowhere'], 'cannot load the pp.x code'),
         (POSCAR, ['--pressure', '-5'], 'must be'),
     ],
 )

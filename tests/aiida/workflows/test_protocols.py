@@ -1,4 +1,4 @@
-"""Protocols of enatom.alpha2f and enatom.pressure_point: available names, builders (regression), CELL.press."""
+"""Protocols of enatom.alpha2f and enatom.pressure_point: names, builders (regression), CELL.press, enatom stage."""
 
 from __future__ import annotations
 
@@ -53,6 +53,41 @@ def test_pressure_point_builder(codes, pseudo_family, h3s_structure, data_regres
     data_regression.check(serialize_builder(builder))
 
 
+def test_pressure_point_builder_enatom(codes, pseudo_family, h3s_structure, data_regression):
+    builder = PressurePointWorkChain.get_builder_from_protocol(
+        codes,
+        h3s_structure,
+        pressure=200.0,
+        protocol='fast',
+        overrides={'run_enatom': True, 'enatom': {'displacement_amplitude': 0.02}},
+    )
+    assert builder.run_enatom.value is True
+    enatom = builder.enatom
+    # The structure is the hook for the relaxed structure (set in `run_stages`); cleaning belongs to the parent.
+    assert 'structure' not in enatom
+    assert 'clean_workdir' not in enatom
+    assert 'structure' not in enatom.scf.pw
+    assert enatom.pp.code.uuid == codes['pp'].uuid
+    assert enatom.scf.pw.code.uuid == codes['pw'].uuid
+    assert enatom.min_image_distance.value == 7.0  # the enatom protocol of the same name
+    assert enatom.displacement_amplitude.value == 0.02
+    assert set(enatom.scf.pw.pseudos) == {'H', 'S'}
+    assert PressurePointWorkChain.validate_inputs(builder._inputs(prune=True), None) is None
+    data_regression.check(serialize_builder(builder.enatom))
+
+
+def test_pressure_point_enatom_needs_pp_code(codes, pseudo_family, h3s_structure):
+    codes = dict(codes)
+    codes.pop('pp')
+    with pytest.raises(ValueError, match="'pp'"):
+        PressurePointWorkChain.get_builder_from_protocol(
+            codes, h3s_structure, pressure=200.0, protocol='fast', overrides={'run_enatom': True}
+        )
+    builder = PressurePointWorkChain.get_builder_from_protocol(codes, h3s_structure, pressure=200.0, protocol='fast')
+    assert builder.run_enatom.value is False
+    assert not builder._inputs(prune=True).get('enatom')
+
+
 def test_overrides(codes, pseudo_family, h3s_structure):
     builder = PressurePointWorkChain.get_builder_from_protocol(
         codes,
@@ -87,4 +122,6 @@ def test_validator_rejects_wrong_press(codes, pseudo_family, h3s_structure):
     inputs['relax']['base_relax']['pw']['parameters']['CELL']['press'] = 2000.0
     assert PressurePointWorkChain.validate_inputs(inputs, None) is None
     inputs['run_enatom'] = orm.Bool(True)
-    assert 'not available' in PressurePointWorkChain.validate_inputs(inputs, None)
+    assert 'needs the `enatom` inputs' in PressurePointWorkChain.validate_inputs(inputs, None)
+    inputs['enatom'] = {'min_image_distance': orm.Float(7.0)}
+    assert PressurePointWorkChain.validate_inputs(inputs, None) is None

@@ -10,15 +10,25 @@ from aiida.manage import get_manager
 from plumpy import ProcessState
 
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain
+from aiida_enatom.workflows.enatom import EnatomWorkChain
 from aiida_enatom.workflows.mixins import duplicate_exit_statuses
 from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
 
 
-@pytest.mark.parametrize('workchain', [Alpha2FWorkChain, PressurePointWorkChain])
+@pytest.mark.parametrize('workchain', [Alpha2FWorkChain, EnatomWorkChain, PressurePointWorkChain])
 def test_exit_codes_unique_including_inherited(workchain):
     assert duplicate_exit_statuses(workchain) == {}
     own = {code.status for code in workchain.spec().exit_codes.values() if code.status >= 400}
     assert own, 'the WorkChain declares its own 4xx exit codes'
+
+
+def test_enatom_stage_exit_code():
+    codes = PressurePointWorkChain.exit_codes
+    assert codes.ERROR_SUB_PROCESS_FAILED_ENATOM.status == 455
+    # 455 is neither a pressure_point nor an alpha2f status that the point forwards or mirrors.
+    others = {code.status for label, code in codes.items() if label != 'ERROR_SUB_PROCESS_FAILED_ENATOM'}
+    assert 455 not in others
+    assert 455 not in {code.status for code in Alpha2FWorkChain.exit_codes.values()}
 
 
 def test_duplicate_exit_statuses_detects_a_clash():
@@ -141,5 +151,61 @@ def test_point_inspect_alpha2f(point_process, status, expected):
         assert result.status == getattr(PressurePointWorkChain.exit_codes, expected).status
 
 
-def test_point_enatom_hook_is_off(point_process):
+@pytest.fixture
+def enatom_point_process(codes, pseudo_family, h3s_structure):
+    builder = PressurePointWorkChain.get_builder_from_protocol(
+        codes, h3s_structure, pressure=200.0, protocol='test', overrides={'run_enatom': True}
+    )
+    return _process(PressurePointWorkChain, builder)
+
+
+def test_point_enatom_off_by_default(point_process):
     assert point_process.should_run_enatom() is False
+    assert 'enatom' not in point_process.inputs or not point_process.inputs.enatom
+
+
+def test_point_enatom_on(enatom_point_process):
+    assert enatom_point_process.should_run_enatom() is True
+    inputs = enatom_point_process.exposed_inputs(EnatomWorkChain, namespace='enatom')
+    assert 'structure' not in inputs
+    assert inputs['min_image_distance'].value == 5.0  # enatom's test protocol
+    assert inputs['pp']['code'].default_calc_job_plugin == 'quantumespresso.pp'
+    assert inputs['precise_grids'].value is True  # defaults inside the namespace are populated once it is given
+
+
+@pytest.mark.parametrize(
+    ('status', 'expected'),
+    [
+        (0, None),
+        (EnatomWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_SCF.status, 'ERROR_SUB_PROCESS_FAILED_ENATOM'),
+        (EnatomWorkChain.exit_codes.ERROR_SUM_RULES_FAILED.status, 'ERROR_SUB_PROCESS_FAILED_ENATOM'),
+    ],
+)
+def test_point_inspect_enatom(enatom_point_process, status, expected):
+    enatom_point_process.ctx.enatom = _finished('EnatomWorkChain', status)
+    result = enatom_point_process.inspect_enatom()
+    if expected is None:
+        assert result is None
+    else:
+        assert result.status == PressurePointWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_ENATOM.status
+        assert str(status) in result.message
+
+
+def test_point_results_attach_enatom(enatom_point_process, h3s_structure):
+    process = enatom_point_process
+    process.ctx.relax = _finished('PwRelaxWorkChain', 0, {'output_structure': h3s_structure.clone()})
+    process.ctx.pressure = orm.Float(200.0).store()
+    process.ctx.alpha2f = _finished('Alpha2FWorkChain', 0, {'metrics': orm.Dict({'lambda': 2.0})})
+    enatom_outputs = {
+        'supercell': h3s_structure.clone(),
+        'dataset': orm.Dict({'natom': 4}),
+        'fft_grid': orm.List([24, 24, 24]),
+        'metrics': orm.Dict({'n_supercell_scf': 3}),
+        'sum_rules': orm.Dict({'total': {'rigid': 0.0}}),
+        'atoms__atom_00__metrics': orm.Dict({'tail': 0.0}),
+    }
+    process.ctx.enatom = _finished('EnatomWorkChain', 0, enatom_outputs)
+    assert process.results() is None
+    assert set(process.outputs['enatom']) >= {'supercell', 'dataset', 'fft_grid', 'metrics', 'sum_rules', 'atoms'}
+    assert process.outputs['enatom']['metrics']['n_supercell_scf'] == 3
+    assert process.outputs['alpha2f']['metrics']['lambda'] == 2.0
