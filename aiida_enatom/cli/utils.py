@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 
 import click
+import numpy as np
 from aiida.cmdline.utils import echo
 
 
@@ -46,10 +47,14 @@ def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
         # operations that are rotations in its Cartesian frame, so a rotated cell (a CIF only keeps a, b, c and the
         # angles) loses most of them and every phonon step becomes several times dearer.
         standard = SpacegroupAnalyzer(structure, symprec=1e-3).get_primitive_standard_structure()
-        echo.echo_report(
-            f'{path.name}: using the standard primitive cell ({len(standard)} atoms, conventional axes along x, y, z) '
-            f'of the {len(structure)}-atom cell in the file (pass --no-primitive to keep the cell as given)'
+        unchanged = len(standard) == len(structure) and np.allclose(
+            standard.lattice.matrix, structure.lattice.matrix, atol=1e-6
         )
+        if not unchanged:
+            echo.echo_report(
+                f'{path.name}: using the standard primitive cell ({len(standard)} atoms, conventional axes along x, y, '
+                f'z) of the {len(structure)}-atom cell in the file (pass --no-primitive to keep the cell as given)'
+            )
         structure = standard
     return orm.StructureData(pymatgen=structure)
 
