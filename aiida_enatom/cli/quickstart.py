@@ -91,7 +91,11 @@ def cmd_quickstart(
         'follow it with `verdi process list` in another shell'
     )
     _, node = run_get_node(builder)
-    if not node.is_finished_ok:
+    kept = {
+        PressurePointWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status,
+        PressurePointWorkChain.exit_codes.ERROR_PARTIAL_SUM_RULE.status,
+    }
+    if not node.is_finished_ok and node.exit_status not in kept:
         echo.echo_critical(
             f'PressurePointWorkChain<{node.pk}> failed with exit status {node.exit_status}: {node.exit_message}. '
             f'Inspect it with `verdi process report {node.pk}`.'
@@ -99,6 +103,14 @@ def cmd_quickstart(
     summary = summarise_alpha2f(node)
     _write_outputs(node, summary, output_dir)
     click.echo(_table(summary))
+    if not node.is_finished_ok:
+        # The data are complete and kept; the point is flagged so that it never ranks (exit status, metrics flag).
+        echo.echo_warning(f'PressurePointWorkChain<{node.pk}> exit status {node.exit_status}: {node.exit_message}')
+        if node.exit_status == PressurePointWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status:
+            echo.echo_warning(
+                f'lowest phonon frequency {summary.get("lowest_frequency_meV"):.1f} meV: imaginary modes on the '
+                f'{protocol} q/k meshes; the numbers above are not physical. Converge with --protocol balanced.'
+            )
     echo.echo_success(f'PressurePointWorkChain<{node.pk}> finished; results in {output_dir}/')
 
 

@@ -119,6 +119,7 @@ def _results_context(process, *, stable: bool, passed: bool, passed_all: bool | 
         (True, True, None),
         (False, True, 'ERROR_DYNAMICALLY_UNSTABLE'),
         (True, False, 'ERROR_PARTIAL_SUM_RULE'),
+        (False, False, 'ERROR_DYNAMICALLY_UNSTABLE'),  # with imaginary modes the sum rule is not meaningful
     ],
 )
 def test_alpha2f_results(alpha2f_process, stable, passed, expected):
