@@ -77,12 +77,6 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             default=lambda: orm.Float(0.01),
             help='Largest relative difference between λ of the summed partials and matdyn.x λ.',
         )
-        spec.input(
-            'clean_workdir',
-            valid_type=orm.Bool,
-            default=lambda: orm.Bool(False),
-            help='If true, clean the remote folders of all calculations when this WorkChain terminates.',
-        )
         spec.expose_inputs(
             PwBaseWorkChain,
             namespace='scf',

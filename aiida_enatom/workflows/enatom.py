@@ -122,12 +122,6 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             default=lambda: orm.Float(0.05),
             help='Bin width in Å of the spherical averages v_j(r).',
         )
-        spec.input(
-            'clean_workdir',
-            valid_type=orm.Bool,
-            default=lambda: orm.Bool(False),
-            help='Clean the remote folders of all calculations when the workchain terminates.',
-        )
         spec.expose_inputs(
             PwBaseWorkChain,
             namespace='scf',

@@ -12,8 +12,19 @@ __all__ = ('CleanWorkdirMixin', 'duplicate_exit_statuses')
 class CleanWorkdirMixin:
     """Clean the remote work directories of all called CalcJobs on termination when ``clean_workdir`` is true.
 
-    The class using it must define a ``clean_workdir`` input of type ``Bool``.
+    The mixin declares the ``clean_workdir`` input itself; put it before ``WorkChain`` in the bases.
     """
+
+    @classmethod
+    def define(cls, spec) -> None:
+        """Add the ``clean_workdir`` input to the spec of the WorkChain."""
+        super().define(spec)
+        spec.input(
+            'clean_workdir',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(False),
+            help='If true, clean the remote folders of all calculations when this WorkChain terminates.',
+        )
 
     def on_terminated(self) -> None:
         """Clean the work directories of every CalcJob called (at any depth) if ``clean_workdir`` is true."""

@@ -42,12 +42,6 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             default=lambda: orm.Bool(False),
             help='Also run the enatom stage (`EnatomWorkChain`, inputs in `enatom`) on the relaxed structure.',
         )
-        spec.input(
-            'clean_workdir',
-            valid_type=orm.Bool,
-            default=lambda: orm.Bool(False),
-            help='If true, clean the remote folders of all calculations when this WorkChain terminates.',
-        )
         spec.expose_inputs(
             PwRelaxWorkChain,
             namespace='relax',

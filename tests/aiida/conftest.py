@@ -7,8 +7,7 @@ import shutil
 import pytest
 from aiida.tools.pytest_fixtures import *  # noqa: F403
 
-#: Prepend text that lets OpenMPI run as root and keeps QE single-threaded (see shared STACK-NOTES).
-MPI_PREPEND_TEXT = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'
+from aiida_enatom.setup.common import MPI_PREPEND_TEXT
 
 QE_PLUGINS = {
     'pw.x': 'quantumespresso.pw',

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from aiida import orm
 
-from aiida_enatom.constants import BOHR_TO_ANGSTROM, RY_TO_MEV
+from aiida_enatom.constants import BOHR_TO_ANGSTROM, RY_TO_EV
 from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.io.qe_filplot import parse_filplot
 from aiida_enatom.numerics.displacements import DisplacementSet
@@ -16,7 +16,6 @@ __all__ = ('FILPLOT', 'RY_TO_EV', 'displacement_set', 'kind_numbers', 'potential
 FILPLOT = 'aiida.filplot'
 
 #: 1 Ry in eV (pp.x grids are in Ry; the enatom outputs are in eV and eV/Å).
-RY_TO_EV: float = RY_TO_MEV / 1.0e3
 #: Lattice vectors rebuilt from a pp.x cube voxel must match the supercell within this (Å).
 CELL_TOLERANCE: float = 1.0e-4
 
