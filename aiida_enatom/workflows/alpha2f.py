@@ -9,7 +9,6 @@ from aiida import orm
 from aiida.common import AttributeDict
 from aiida.engine import ToContext, WorkChain
 from aiida.plugins import CalculationFactory
-from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
 from aiida_quantumespresso.workflows.protocols.utils import ProtocolMixin, recursive_merge
 from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 
@@ -22,6 +21,7 @@ from aiida_enatom.calculations.functions.parse_matdyn_a2f import parse_matdyn_a2
 from aiida_enatom.calculations.functions.split_alpha2f import split_alpha2f
 from aiida_enatom.data.alpha2f import Alpha2FData
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
+from aiida_enatom.workflows.ph_base import EnatomPhBaseWorkChain
 from aiida_enatom.workflows.protocols import get_protocol_filepath
 
 Q2rCalculation = CalculationFactory('quantumespresso.q2r')
@@ -84,7 +84,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             namespace_options={'help': 'Inputs of both pw.x SCF runs (the la2F one on the dense mesh, then ph.x).'},
         )
         spec.expose_inputs(
-            PhBaseWorkChain,
+            EnatomPhBaseWorkChain,
             namespace='ph',
             exclude=('clean_workdir', 'ph.parent_folder', 'qpoints', 'qpoints_distance', 'qpoints_force_parity'),
             namespace_options={'help': 'Inputs of the electron-phonon ph.x run.'},
@@ -148,7 +148,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         spec.exit_code(
             413,
             'ERROR_SUB_PROCESS_FAILED_PH',
-            message='The el-ph ph.x run failed after the restarts of PhBaseWorkChain: check its report; '
+            message='The el-ph ph.x run failed after the restarts of EnatomPhBaseWorkChain: check its report; '
             'tighten tr2_ph or lower alpha_mix in `ph.ph.parameters`.',
         )
         spec.exit_code(
@@ -234,7 +234,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         scf.pop('kpoints_force_parity', None)
 
         ph_overrides = recursive_merge(inputs['ph'], {'qpoints': [1, 1, 1]})
-        ph = PhBaseWorkChain.get_builder_from_protocol(
+        ph = EnatomPhBaseWorkChain.get_builder_from_protocol(
             codes['ph'], protocol=qe_protocol, overrides=ph_overrides, options=options
         )
         ph.pop('clean_workdir', None)
@@ -323,13 +323,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
 
     def run_ph(self):
         """Run ph.x with ``electron_phonon='interpolated'`` on the q-mesh."""
-        inputs = AttributeDict(self.exposed_inputs(PhBaseWorkChain, namespace='ph'))
+        inputs = AttributeDict(self.exposed_inputs(EnatomPhBaseWorkChain, namespace='ph'))
         inputs.ph.parent_folder = self.ctx.scf.outputs.remote_folder
         inputs.qpoints = self.ctx.meshes['qpoints']
         inputs.clean_workdir = orm.Bool(False)
         inputs.metadata.call_link_label = 'ph'
-        node = self.submit(PhBaseWorkChain, **inputs)
-        self.report(f'launching PhBaseWorkChain<{node.pk}> (el-ph)')
+        node = self.submit(EnatomPhBaseWorkChain, **inputs)
+        self.report(f'launching EnatomPhBaseWorkChain<{node.pk}> (el-ph)')
         return ToContext(ph=node)
 
     def inspect_ph(self):
