@@ -1,1 +1,1 @@
-"""Calculations: calcfunctions that wrap one pure function each."""
+"""Calculations: calcfunctions that wrap one pure function each, and the thin `enatom.ph` CalcJob subclass."""

@@ -1,4 +1,4 @@
-"""``enatom.ph_base``: aiida-quantumespresso's ``PhBaseWorkChain`` with a convergence restart that ph.x 6.7 accepts."""
+"""``enatom.ph_base``: aiida-quantumespresso's ``PhBaseWorkChain`` with ph.x restarts that work on this stack."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from aiida.engine import ProcessHandlerReport, process_handler
 from aiida.orm import CalcJobNode
 from aiida.plugins import CalculationFactory
 from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
+
+from aiida_enatom.calculations.ph import EnatomPhCalculation
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 
@@ -29,13 +31,26 @@ ALPHA_MIX_LATE = 0.4
 class EnatomPhBaseWorkChain(PhBaseWorkChain):
     """``PhBaseWorkChain`` whose convergence restarts keep ``nmix_ph`` within what ph.x 6.7 accepts.
 
-    Only ``handle_convergence_not_reached`` changes (same name, so it replaces the parent's handler; same priority
-    410 and exit code). Inputs, outputs, protocols and the other handlers are those of aiida-quantumespresso.
-
-    Note that aiida-quantumespresso 5.1's ``PhCalculation`` raises ``KeyError: 'INPUTPH'`` in
-    ``prepare_for_submission`` whenever ``parent_folder`` comes from another ``PhCalculation`` (its issue #1212),
-    so until that is fixed every restart of this WorkChain, whichever handler asked for it, ends with 301.
+    Two changes: ``handle_convergence_not_reached`` (same name, so it replaces the parent's handler; same priority
+    410 and exit code), and the calculations run as :class:`~aiida_enatom.calculations.ph.EnatomPhCalculation`
+    (``enatom.ph``), because aiida-quantumespresso 5.1's ``PhCalculation`` raises ``KeyError: 'INPUTPH'`` in
+    ``prepare_for_submission`` for every restart from a ph.x folder (its issue #1212), so no restart of upstream's
+    ``PhBaseWorkChain`` reaches ph.x, whichever handler asked for it; ``enatom.ph`` also repairs ph.x 6.7's recover
+    data of metals and el-ph runs before a restart. Inputs (the ``ph`` namespace is still exposed
+    from ``PhCalculation``; ``enatom.ph`` has the same spec), outputs, protocols and the other handlers are those of
+    aiida-quantumespresso.
     """
+
+    _process_class = EnatomPhCalculation
+
+    @classmethod
+    def define(cls, spec):
+        """Define the process specification: upstream's, with the outputs exposed for ``EnatomPhCalculation`` too."""
+        super().define(spec)
+        # Upstream exposes the outputs of `PhCalculation`, but `BaseRestartWorkChain.get_outputs` looks exposed outputs
+        # up by `_process_class`; without this no output of the last calculation would be attached (the ports are the
+        # same, the subclass does not change the spec).
+        spec.expose_outputs(EnatomPhCalculation, exclude=('retrieved_folder',))
 
     @process_handler(priority=410, exit_codes=PhCalculation.exit_codes.ERROR_CONVERGENCE_NOT_REACHED)
     def handle_convergence_not_reached(self, node: CalcJobNode) -> ProcessHandlerReport:

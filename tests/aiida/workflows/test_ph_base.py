@@ -1,18 +1,24 @@
-"""``enatom.ph_base``: the convergence restart of ph.x keeps ``nmix_ph`` within what ph.x 6.7 accepts.
+"""``enatom.ph_base`` and ``enatom.ph``: ph.x restarts that ph.x 6.7 accepts and that reach ph.x and recover right.
 
-The real runs use fcc Al (Debian's LDA pseudopotential, 12/48 Ry, k 4³) and ph.x at Γ, serially. ph.x needs 3
-iterations there, so with ``niter_ph = 2`` the first PhCalculation stops with "No convergence has been achieved"
-(exit 410) and the handler restarts it. The restarted PhCalculation itself cannot run on aiida-quantumespresso 5.1
-(issue #1212, see the xfail below); ``test_ph_x_nmix_ph_bound`` shows with fresh runs that ph.x 6.7 accepts the
-handler's ``nmix_ph = 5`` and rejects upstream's 8.
+The real runs use fcc Al (Debian's LDA pseudopotential, 12/48 Ry, k 4³) and ph.x serially. At Γ ph.x needs 3
+iterations, so with ``niter_ph = 2`` the first calculation stops with "No convergence has been achieved" (exit 410)
+and the handler restarts it with ``nmix_ph = 5``; the restart runs as ``enatom.ph`` (aiida-quantumespresso issue
+#1212 workaround) and recovers. ``test_ph_x_nmix_ph_bound`` shows with fresh runs that ph.x 6.7 accepts the handler's
+``nmix_ph = 5`` and rejects upstream's 8. The el-ph run on the 2×2×2 q-mesh stops at a q ≠ Γ, so its restarts need
+the parent's ``DYN_MAT`` and ``elph_dir`` and the fixes for ph.x 6.7's recover data (``RECOVER_FIX``).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from aiida import orm
+from aiida.common import LinkType
+from aiida.common.exceptions import InputValidationError
+from aiida.common.folders import SandboxFolder
 from aiida.engine import ProcessHandlerReport, run_get_node
 from aiida.engine.utils import instantiate_process
 from aiida.manage import get_manager
@@ -20,6 +26,7 @@ from aiida.plugins import CalculationFactory, WorkflowFactory
 from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
 from plumpy import ProcessState
 
+from aiida_enatom.calculations.ph import PROCESS_TYPE, RECOVER_FIX, UPSTREAM_PROCESS_TYPE, EnatomPhCalculation
 from aiida_enatom.setup.common import MPI_PREPEND_TEXT
 from aiida_enatom.workflows.ph_base import ALPHA_MIX_LATE, MAX_NMIX_PH, EnatomPhBaseWorkChain
 
@@ -29,6 +36,8 @@ AL_LDA_UPF = '/usr/share/espresso/pseudo/Al.pz-vbc.UPF'
 SERIAL = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}, 'withmpi': False}
 #: ph.x at Γ for this Al needs 3 iterations at tr2_ph = 1e-12, so 2 stop it one short.
 INPUTPH = {'tr2_ph': 1.0e-12, 'niter_ph': 2, 'nmix_ph': 4}
+#: Interpolated el-ph as in enatom.alpha2f (ph.x 6.7 needs fildvscf for it).
+ELPH = {'electron_phonon': 'interpolated', 'el_ph_sigma': 0.005, 'el_ph_nsigma': 10, 'fildvscf': 'dvscf'}
 
 
 @pytest.fixture(scope='module')
@@ -71,9 +80,8 @@ def ph_code(computer):
     return _code(computer, 'ph.x', 'quantumespresso.ph')
 
 
-@pytest.fixture(scope='module')
-def al_scf(computer):
-    """A finished pw.x SCF of fcc Al (primitive cell, LDA, 12/48 Ry, MV 0.05 Ry, k 4³)."""
+def _al_scf(computer, la2f: bool) -> orm.CalcJobNode:
+    """Run a pw.x SCF of fcc Al (primitive cell, LDA, 12/48 Ry, MV 0.05 Ry, k 4³), with ``la2F`` if asked."""
     from aiida_pseudo.data.pseudo.upf import UpfData
 
     from aiida_enatom.common.structures import prototype_structure
@@ -85,6 +93,8 @@ def al_scf(computer):
         'SYSTEM': {'ecutwfc': 12.0, 'ecutrho': 48.0, 'occupations': 'smearing', 'smearing': 'mv', 'degauss': 0.05},
         'ELECTRONS': {'conv_thr': 1.0e-10},
     }
+    if la2f:
+        parameters['SYSTEM']['la2F'] = True  # the a2Fsave file that interpolated el-ph reads (here on the same mesh)
     inputs = {
         'code': _code(computer, 'pw.x', 'quantumespresso.pw'),
         'structure': orm.StructureData(pymatgen=prototype_structure('Al', primitive=True)),
@@ -98,17 +108,50 @@ def al_scf(computer):
     return node
 
 
-def _ph_builder(workchain, ph_code, parent_folder, max_iterations: int = 2):
+@pytest.fixture(scope='module')
+def al_scf(computer):
+    """A finished pw.x SCF of fcc Al."""
+    return _al_scf(computer, la2f=False)
+
+
+@pytest.fixture(scope='module')
+def al_scf_la2f(computer):
+    """A finished pw.x SCF of fcc Al with ``la2F`` (for interpolated el-ph)."""
+    return _al_scf(computer, la2f=True)
+
+
+def _qpoints(mesh: list[int]) -> orm.KpointsData:
+    qpoints = orm.KpointsData()
+    qpoints.set_kpoints_mesh(mesh)
+    return qpoints
+
+
+def _ph_builder(workchain, ph_code, parent_folder, max_iterations: int = 2, inputph=None, mesh=(1, 1, 1)):
     builder = workchain.get_builder()
     builder.ph.code = ph_code
     builder.ph.parent_folder = parent_folder
-    builder.ph.parameters = orm.Dict({'INPUTPH': dict(INPUTPH)})
+    builder.ph.parameters = orm.Dict({'INPUTPH': dict(inputph or INPUTPH)})
     builder.ph.metadata.options = SERIAL
-    qpoints = orm.KpointsData()
-    qpoints.set_kpoints_mesh([1, 1, 1])
-    builder.qpoints = qpoints
+    builder.qpoints = _qpoints(list(mesh))
     builder.max_iterations = orm.Int(max_iterations)
     return builder
+
+
+def _iterations(stdout: str) -> list[int]:
+    """The ``iter #`` numbers that ph.x printed, in order."""
+    return [int(number) for number in re.findall(r'iter #\s+(\d+)', stdout)]
+
+
+def _frequencies(calculation) -> dict[str, list[float]]:
+    """``{file name: frequencies (cm⁻¹)}`` of the dynamical-matrix files in ``retrieved/DYN_MAT``."""
+    retrieved = calculation.outputs.retrieved
+    frequencies = {}
+    for name in retrieved.base.repository.list_object_names('DYN_MAT'):
+        content = retrieved.base.repository.get_object_content(f'DYN_MAT/{name}')
+        values = [float(value) for value in re.findall(r'freq \(\s*\d+\) =.*=\s*(-?[\d.]+) \[cm-1\]', content)]
+        if values:
+            frequencies[name] = values
+    return frequencies
 
 
 def _children(node) -> list[orm.CalcJobNode]:
@@ -200,40 +243,177 @@ def test_restart_gets_nmix_ph_5(restart_run):
     assert second.inputs.parent_folder.uuid == first.outputs.remote_folder.uuid
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason='aiida-quantumespresso 5.1 PhCalculation.prepare_for_submission raises KeyError: INPUTPH for every '
-    'restart from a ph.x parent folder (aiida-quantumespresso issue #1212, fix proposed in PR #1283), so the '
-    'restarted PhCalculation excepts before ph.x starts. With that fix applied this test passes (ph.x recovers, '
-    'does iteration 3 with nmix_ph = 5 and converges); strict, so it reports when an upgrade fixes it.',
-)
 def test_restart_runs_ph_x(restart_run):
-    """The restarted ph.x reads nmix_ph = 5 and goes on iterating from the recover data."""
+    """The restart runs as enatom.ph, reaches ph.x, recovers (iteration 3 follows 2) and converges with nmix_ph = 5."""
     node = restart_run
-    _, second = _children(node)
-    assert second.is_finished, f'restart PhCalculation<{second.pk}> is {second.process_state.value}'
+    first, second = _children(node)
+    assert first.process_type == second.process_type == PROCESS_TYPE
+    assert second.process_label == 'EnatomPhCalculation'
+    assert second.is_finished_ok, f'restart {second.process_label}<{second.pk}>: {second.exit_message}'
     stdout = _stdout(second)
     assert 'Wrong nmix_ph' not in stdout
-    converge = PhCalculation.exit_codes.ERROR_CONVERGENCE_NOT_REACHED.status
-    assert second.exit_status in (0, converge), second.exit_message
-    # Recovered, not restarted from scratch: the numbering goes on after the first run's 2 iterations.
-    assert 'iter #   3' in stdout
-    if second.exit_status == 0:
-        assert node.is_finished_ok, node.exit_message
-    else:
-        assert node.exit_status == EnatomPhBaseWorkChain.exit_codes.ERROR_MAXIMUM_ITERATIONS_EXCEEDED.status
+    assert _iterations(_stdout(first)) == [1, 2]
+    assert _iterations(stdout) == [3]  # recovered, not started again from iteration 1
+    assert 'Convergence has been achieved' in stdout
+    assert node.is_finished_ok, node.exit_message
+    assert node.outputs.remote_folder.uuid == second.outputs.remote_folder.uuid
+    # The parent's dynamical matrices land in ./DYN_MAT (not DYN_MAT/DYN_MAT), next to the one ph.x wrote.
+    assert sorted(second.outputs.remote_folder.listdir('DYN_MAT')) == ['dynamical-matrix-0', 'dynamical-matrix-1']
+    assert set(_frequencies(second)) == {'dynamical-matrix-1'}
+
+
+def _fake_parent(computer, process_type: str, tmp_path) -> orm.RemoteData:
+    """A stored finished CalcJobNode of ``process_type`` with a ``remote_folder`` output in ``tmp_path``."""
+    node = orm.CalcJobNode(computer=computer, process_type=process_type)
+    node.set_process_state(ProcessState.FINISHED)
+    node.set_exit_status(0)
+    node.store()
+    remote = orm.RemoteData(computer=computer, remote_path=str(tmp_path))
+    remote.base.links.add_incoming(node, link_type=LinkType.CREATE, link_label='remote_folder')
+    return remote.store()
+
+
+def _prepare(ph_code, parent_folder, inputph: dict, settings: dict | None = None):
+    """Instantiate ``EnatomPhCalculation`` and run its ``prepare_for_submission``; return (calcinfo, sandbox names)."""
+    inputs = {
+        'code': ph_code,
+        'parent_folder': parent_folder,
+        'qpoints': _qpoints([2, 2, 2]),
+        'parameters': orm.Dict({'INPUTPH': inputph}),
+        'metadata': {'options': SERIAL},
+    }
+    if settings is not None:
+        inputs['settings'] = orm.Dict(settings)
+    process = instantiate_process(get_manager().get_runner(), EnatomPhCalculation, **inputs)
+    with SandboxFolder() as folder:
+        calcinfo = process.prepare_for_submission(folder)
+        return calcinfo, sorted(folder.get_content_list())
+
+
+@pytest.mark.parametrize('symlink', [False, True])
+@pytest.mark.parametrize('elph', [False, True])
+def test_restart_adds_parent_folder_contents(computer, ph_code, tmp_path, symlink, elph):
+    """From an enatom.ph parent: the contents of DYN_MAT (and elph_dir for el-ph) into same-named sandbox folders."""
+    parent = _fake_parent(computer, PROCESS_TYPE, tmp_path)
+    inputph = {'tr2_ph': 1.0e-12, **(ELPH if elph else {})}
+    calcinfo, sandbox = _prepare(ph_code, parent, inputph, {'parent_folder_symlink': symlink})
+    added, other = (
+        (calcinfo.remote_symlink_list, calcinfo.remote_copy_list)
+        if symlink
+        else (calcinfo.remote_copy_list, calcinfo.remote_symlink_list)
+    )
+    folders = ['DYN_MAT', 'elph_dir'] if elph else ['DYN_MAT']
+    # The first two entries are upstream's ./out and ./pseudo; then the folder contents, never a folder into itself.
+    assert [(source, target) for _, source, target in added[2:]] == [(f'{tmp_path}/{name}/*', name) for name in folders]
+    assert len(other) == 0
+    assert set(folders) <= set(sandbox)
+    assert calcinfo.prepend_text == RECOVER_FIX
+
+
+def test_no_restart_from_pw_parent(computer, ph_code, tmp_path):
+    """From a pw.x folder nothing changes: upstream's ./out and ./pseudo copies, no recover fix."""
+    parent = _fake_parent(computer, 'aiida.calculations:quantumespresso.pw', tmp_path)
+    calcinfo, sandbox = _prepare(ph_code, parent, {'tr2_ph': 1.0e-12, **ELPH})
+    assert [target for _, _, target in calcinfo.remote_copy_list] == ['./out/', './pseudo/']
+    assert 'elph_dir' not in sandbox
+    assert calcinfo.prepend_text is None
+
+
+def test_restart_from_upstream_ph_is_refused(computer, ph_code, tmp_path):
+    """An upstream quantumespresso.ph parent would hit KeyError: 'INPUTPH' in super(): a clear error instead."""
+    parent = _fake_parent(computer, UPSTREAM_PROCESS_TYPE, tmp_path)
+    with pytest.raises(InputValidationError, match='#1212'):
+        _prepare(ph_code, parent, {'tr2_ph': 1.0e-12})
+
+
+@pytest.fixture(scope='module')
+def elph_reference(ph_code, al_scf_la2f):
+    """An uninterrupted el-ph ph.x run on the 2×2×2 q-mesh (3 irreducible q: Γ, L, X)."""
+    inputs = {
+        'code': ph_code,
+        'parent_folder': al_scf_la2f.outputs.remote_folder,
+        'qpoints': _qpoints([2, 2, 2]),
+        'parameters': orm.Dict({'INPUTPH': {'tr2_ph': 1.0e-12, **ELPH}}),
+        'metadata': {'options': SERIAL},
+    }
+    _, node = run_get_node(EnatomPhCalculation, **inputs)
+    assert node.is_finished_ok, node.exit_message
+    return node
+
+
+@pytest.fixture(scope='module')
+def elph_restart_run(ph_code, al_scf_la2f):
+    """The same el-ph run with niter_ph = 4: Γ converges, ph.x stops at q ≠ Γ and is restarted (recover)."""
+    inputph = {'tr2_ph': 1.0e-12, 'niter_ph': 4, 'nmix_ph': 4, **ELPH}
+    builder = _ph_builder(
+        EnatomPhBaseWorkChain,
+        ph_code,
+        al_scf_la2f.outputs.remote_folder,
+        max_iterations=5,
+        inputph=inputph,
+        mesh=(2, 2, 2),
+    )
+    _, node = run_get_node(builder)
+    return node
+
+
+def _remote_files(calculation, subfolder: str) -> dict[str, str]:
+    """``{name: content}`` of ``subfolder`` in the remote folder of ``calculation`` (a ``core.local`` computer)."""
+    path = Path(calculation.outputs.remote_folder.get_remote_path()) / subfolder
+    return {child.name: child.read_text() for child in sorted(path.iterdir())}
+
+
+def _lambdas(text: str) -> list[float]:
+    """The per-mode λ of an ``elph_dir/elph.inp_lambda.*`` file (all smearings, in order)."""
+    return [float(value) for value in re.findall(r'lambda\(\s*\d+\)=\s*(-?[\d.]+)', text)]
+
+
+def test_elph_restart_carries_dyn_mat_and_elph_dir(elph_restart_run, elph_reference):
+    """After restarts at q ≠ Γ the last folder holds every q's DYN_MAT and elph_dir files, as an uninterrupted run.
+
+    Without the copies the restart's folder would lack the files of the q-points done before (q2r.x needs them all).
+    Without :data:`RECOVER_FIX` ph.x 6.7 recovers a metal at q ≠ Γ without smearing (about 396 instead of 153 cm⁻¹ at
+    L) and stops when it recovers inside a q-point after one of its representations ("tag PARTIAL_EL_PHON not
+    found"). The tolerances are those of tr2_ph = 1e-12: a different mixing path moves X's TA mode by 0.04 %.
+    """
+    node = elph_restart_run
+    assert node.is_finished_ok, f'{node.exit_message}\n{_reports(node)}'
+    children = _children(node)
+    assert len(children) >= 3  # with niter_ph = 4 both L and X need a restart
+    assert children[0].exit_status == PhCalculation.exit_codes.ERROR_CONVERGENCE_NOT_REACHED.status
+    assert all(child.process_type == PROCESS_TYPE for child in children)
+    for child in children[1:]:
+        assert _iterations(_stdout(child))[0] > 1  # each restart recovers inside a q-point
+    last = children[-1]
+    reference = _remote_files(elph_reference, 'elph_dir')
+    restarted = _remote_files(last, 'elph_dir')
+    assert set(restarted) == set(reference)
+    assert len(reference) == 33  # per q: elph.inp_lambda and a2Fq2r.51-60
+    for index in range(1, 4):
+        name = f'elph.inp_lambda.{index}'
+        assert _lambdas(restarted[name]) == pytest.approx(_lambdas(reference[name]), rel=5.0e-3), name
+    assert set(_remote_files(last, 'DYN_MAT')) == {f'dynamical-matrix-{index}' for index in range(4)}
+    expected = _frequencies(elph_reference)
+    assert set(expected) == {f'dynamical-matrix-{index}' for index in range(1, 4)}
+    frequencies = _frequencies(last)
+    for name, values in expected.items():
+        assert frequencies[name] == pytest.approx(values, rel=1.0e-3), name
+    # The merged output_parameters (what assess_stability reads) hold every q-point too.
+    merged = node.outputs.output_parameters.get_dict()
+    uninterrupted = elph_reference.outputs.output_parameters.get_dict()
+    assert merged['number_of_qpoints'] == uninterrupted['number_of_qpoints'] == 3
+    for index in range(1, 4):
+        key = f'dynamical_matrix_{index}'
+        assert merged[key]['frequencies'] == pytest.approx(uninterrupted[key]['frequencies'], rel=1.0e-3), key
 
 
 @pytest.mark.parametrize('nmix_ph', [MAX_NMIX_PH, 8])
 def test_ph_x_nmix_ph_bound(ph_code, al_scf, nmix_ph):
     """Why the subclass exists: ph.x 6.7 runs with nmix_ph = 5 and stops at input reading with 8 (upstream's value)."""
-    qpoints = orm.KpointsData()
-    qpoints.set_kpoints_mesh([1, 1, 1])
     inputs = {
         'code': ph_code,
         'parent_folder': al_scf.outputs.remote_folder,
-        'qpoints': qpoints,
+        'qpoints': _qpoints([1, 1, 1]),
         'parameters': orm.Dict({'INPUTPH': {'tr2_ph': 1.0e-12, 'nmix_ph': nmix_ph}}),
         'metadata': {'options': SERIAL},
     }

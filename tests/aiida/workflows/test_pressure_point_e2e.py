@@ -91,7 +91,7 @@ def test_provenance(point):
     assert alpha2f.inputs.structure.uuid == called['relax'].outputs.output_structure.uuid
     assert set(_called(alpha2f)) == ALPHA2F_CALLS
     inner = _called(alpha2f)
-    assert inner['ph'].process_label == 'PhBaseWorkChain'
+    assert inner['ph'].process_label == 'EnatomPhBaseWorkChain'
     assert inner['ph'].inputs.ph.parameters['INPUTPH']['electron_phonon'] == 'interpolated'
     assert inner['scf'].inputs.pw.parent_folder.uuid == inner['scf_la2f'].outputs.remote_folder.uuid
     assert inner['matdyn'].inputs.parent_folder.uuid == inner['q2r'].outputs.remote_folder.uuid
