@@ -26,6 +26,7 @@ def compute_metrics(
     """Return the metrics of the default smearing, per-species parts and λ, ω_log, T_c over all smearings.
 
     Per species s (``'H'``, and the metal, also aliased ``_M`` when there is exactly one other species):
+    ``lambda_s_mode_character`` (λ of the eigenvector-weight partial ``'ev:s'``, when stored),
     ``lambda_s``, ``omega_log_s_meV``, ``omega_2_s_meV``, ``area_s_meV`` from the ``'s'`` partial (s–s plus half of
     the cross terms); ``N_s_0_states_per_eV_spin`` per atom; ``I2_s_eV2_per_A2`` and ``eta_s_eV_per_A2`` per atom
     (λ_s divided by the number of atoms of s).
@@ -70,6 +71,8 @@ def compute_metrics(
                     f'eta_{alias}_eV_per_A2': hopfield_parameter(lambda_atom, part.omega_2, masses[symbol]),
                 }
             )
+            if f'ev:{symbol}' in alpha2f.partial_keys:  # mode-character split, the literature's "metal share"
+                result[f'lambda_{alias}_mode_character'] = moments(spectrum.partial(f'ev:{symbol}')).coupling_lambda
     per_smearing = [
         analyse_spectrum(each, mu_star=mu_star.value, with_eliashberg=False) for each in alpha2f.to_alpha2f_list()
     ]

@@ -110,6 +110,8 @@ def test_outputs(point):
     assert 0.3 < metrics['lambda'] < 5.0
     assert metrics['lambda_H'] + metrics['lambda_S'] == pytest.approx(metrics['lambda'], rel=0.02)
     assert metrics['lambda_M'] == metrics['lambda_S']
+    mode_character = metrics['lambda_H_mode_character'] + metrics['lambda_S_mode_character']
+    assert mode_character == pytest.approx(metrics['lambda_H'] + metrics['lambda_S'], rel=1e-6)  # two splits, one λ
     assert metrics['tc_allen_dynes_K'] > 0
     assert metrics['I2_H_eV2_per_A2'] > 0
     assert metrics['N_H_0_states_per_eV_spin'] > 0
