@@ -11,7 +11,9 @@ With ``--pk`` an existing run is analysed instead of launching a new one. Report
   retrieved ``aiida.out`` "WALL" line where the parser does not store it);
 * CalcJob wall (node ctime → mtime: upload, scheduler, retrieve, parse);
 * our calcfunctions: the sum of ctime → mtime of the aiida-enatom calcfunctions;
-* everything else = total − QE time, as a share of the total, and the calcfunction time / QE time (target ≤ 5 %).
+* everything else = total − QE time, as a share of the total, and the calcfunction time / QE time (target ≤ 5 %);
+* ph.x per irreducible q: the q-point, its number of k and k+q points and its wall time (from ph.x's cumulative
+  "PHONON ... WALL" lines), and the wall time per such k-point, which is what extrapolates to other q-grids.
 """
 
 from __future__ import annotations
@@ -41,6 +43,33 @@ def _qe_times(node) -> tuple[float, float]:
     if 'wall_time_seconds' in parameters:
         return float(parameters['wall_time_seconds']), cpu
     return (_seconds(*matches[-1].groups()[3:]) if matches else 0.0), cpu
+
+
+QPOINT = re.compile(r'Calculation of q\s*=\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)')
+NKPOINTS = re.compile(r'number of k points=\s*(\d+)')
+
+
+def ph_per_qpoint(text: str) -> list[tuple[tuple[float, float, float], int, float]]:
+    """Return (q in 2π/alat, k and k+q points, wall seconds) per irreducible q of a ph.x ``aiida.out``.
+
+    A q-point's time runs from ph.x's cumulative PHONON wall time printed when its k-points are set up to the one
+    printed at the next q-point (or at the end), so the start-up before the first q is left out.
+    """
+    qpoints = [(m.start(), tuple(float(v) for v in m.groups())) for m in QPOINT.finditer(text)]
+    nks = [(m.start(), int(m.group(1))) for m in NKPOINTS.finditer(text)]
+    walls = [(m.start(), _seconds(*m.groups()[3:])) for m in TIMES.finditer(text) if 'PHONON' in m.group(0)]
+    if not qpoints or not walls:
+        return []
+    bounds = [position for position, _ in qpoints] + [len(text)]
+    rows = []
+    for (position, q), next_position in zip(qpoints, bounds[1:], strict=True):
+        inside = [seconds for where, seconds in walls if position < where < next_position]
+        after = [seconds for where, seconds in walls if where > next_position]
+        start = inside[0] if inside else 0.0
+        stop = after[0] if after else walls[-1][1]
+        nk = next((count for where, count in nks if position < where < next_position), 0)
+        rows.append((q, nk, stop - start))
+    return rows
 
 
 def analyse(node) -> dict:
@@ -115,6 +144,18 @@ def main() -> None:
     print(f'everything else                  {total - qe:8.1f} s   share {(total - qe) / total:.3f}')
     ratio = result['ours'] / qe
     print(f'our calcfunctions                {result["ours"]:8.1f} s   / QE time = {ratio:.3f} (target ≤ 0.05)')
+    for descendant in node.called_descendants:
+        if isinstance(descendant, orm.CalcJobNode) and descendant.process_label.endswith('PhCalculation'):
+            rows = ph_per_qpoint(descendant.outputs.retrieved.base.repository.get_object_content('aiida.out'))
+            print(f'ph.x per irreducible q ({descendant.process_label}<{descendant.pk}>):')
+            for q, nk, seconds in rows:
+                print(f'  q = ({q[0]:7.4f} {q[1]:7.4f} {q[2]:7.4f}) 2π/alat  {nk:6d} k   {seconds / 60:6.2f} min')
+            nk_total, seconds_total = sum(row[1] for row in rows), sum(row[2] for row in rows)
+            if nk_total:
+                print(
+                    f'  {len(rows)} q, {nk_total} k and k+q points, {seconds_total / 60:.2f} min, '
+                    f'{seconds_total / nk_total:.3f} s per k-point'
+                )
     if args.protocol == 'fast' and ratio > 0.05:
         sys.exit('our calcfunctions exceed 5 % of the QE wall time')
 
