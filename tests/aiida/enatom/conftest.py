@@ -6,33 +6,8 @@ import shutil
 
 import pytest
 
-from tests.aiida.conftest import MPI_PREPEND_TEXT
-
 #: Debian's LDA Al pseudopotential (norm-conserving, no core correction): cheap and enough for the Al tests.
 AL_LDA_UPF = '/usr/share/espresso/pseudo/Al.pz-vbc.UPF'
-
-
-@pytest.fixture(scope='session')
-def enatom_computer(aiida_profile, tmp_path_factory):
-    """Return a configured ``core.local`` computer ``enatom-localhost`` (session scope, no job-poll delay)."""
-    from aiida import orm
-    from aiida.common.exceptions import NotExistent
-
-    try:
-        computer = orm.load_computer('enatom-localhost')
-    except NotExistent:
-        computer = orm.Computer(
-            label='enatom-localhost',
-            hostname='localhost',
-            workdir=str(tmp_path_factory.mktemp('enatom_scratch')),
-            transport_type='core.local',
-            scheduler_type='core.direct',
-        ).store()
-        computer.set_minimum_job_poll_interval(0.0)
-        computer.set_default_mpiprocs_per_machine(1)
-        computer.configure(safe_interval=0.0)
-    computer.set_prepend_text(MPI_PREPEND_TEXT)
-    return computer
 
 
 @pytest.fixture(scope='session')

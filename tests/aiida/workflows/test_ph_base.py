@@ -27,7 +27,6 @@ from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
 from plumpy import ProcessState
 
 from aiida_enatom.calculations.ph import PROCESS_TYPE, RECOVER_FIX, UPSTREAM_PROCESS_TYPE, EnatomPhCalculation
-from aiida_enatom.setup.common import MPI_PREPEND_TEXT
 from aiida_enatom.workflows.ph_base import ALPHA_MIX_LATE, MAX_NMIX_PH, EnatomPhBaseWorkChain
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
@@ -41,25 +40,9 @@ ELPH = {'electron_phonon': 'interpolated', 'el_ph_sigma': 0.005, 'el_ph_nsigma':
 
 
 @pytest.fixture(scope='module')
-def computer(aiida_profile, tmp_path_factory):
-    """A ``core.local`` computer without poll or transport delays (one process per machine)."""
-    from aiida.common.exceptions import NotExistent
-
-    try:
-        computer = orm.load_computer('enatom-ph-localhost')
-    except NotExistent:
-        computer = orm.Computer(
-            label='enatom-ph-localhost',
-            hostname='localhost',
-            workdir=str(tmp_path_factory.mktemp('ph_base_scratch')),
-            transport_type='core.local',
-            scheduler_type='core.direct',
-        ).store()
-        computer.set_minimum_job_poll_interval(0.0)
-        computer.set_default_mpiprocs_per_machine(1)
-        computer.configure(safe_interval=0.0)
-    computer.set_prepend_text(MPI_PREPEND_TEXT)
-    return computer
+def computer(enatom_computer):
+    """The shared delay-free ``core.local`` computer (one process per machine) of tests/aiida/conftest.py."""
+    return enatom_computer
 
 
 def _code(computer, executable: str, plugin: str) -> orm.InstalledCode:
