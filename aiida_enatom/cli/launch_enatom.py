@@ -7,15 +7,15 @@ from aiida.cmdline.utils import decorators, echo
 
 from aiida_enatom.cli import utils
 
-PROTOCOLS = ('test', 'fast', 'balanced', 'stringent')
-
 
 @click.command('enatom')
 @click.argument('structure_file', type=click.Path(exists=True, dir_okay=False))
 @click.option('--supercell', nargs=3, type=int, default=None, help='Diagonal supercell N1 N2 N3 of the cell.')
 @click.option('--min-image', type=float, default=None, help='Minimum periodic-image distance in Å (default: protocol).')
 @click.option('--displacement', type=float, default=0.01, show_default=True, help='Displacement amplitude in Å.')
-@click.option('--protocol', type=click.Choice(PROTOCOLS), default='fast', show_default=True, help='Protocol.')
+@click.option(
+    '--protocol', type=utils.protocol_choice('enatom.enatom'), default='fast', show_default=True, help='Protocol.'
+)
 @click.option('--pw-code', default='pw@localhost', show_default=True, help='Code (label@computer) for pw.x.')
 @click.option('--pp-code', default='pp@localhost', show_default=True, help='Code (label@computer) for pp.x.')
 @click.option('--pseudo-family', default=None, help='Pseudopotential family label (default: protocol).')

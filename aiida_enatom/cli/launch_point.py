@@ -7,7 +7,6 @@ from aiida.cmdline.utils import decorators, echo
 
 from aiida_enatom.cli import utils
 
-PROTOCOLS = ('test', 'fast', 'balanced', 'stringent')
 CODES = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')
 
 
@@ -23,7 +22,13 @@ def _code_option(name: str):
 @click.command('point')
 @click.argument('structure_file', type=click.Path(exists=True, dir_okay=False))
 @click.option('--pressure', type=float, required=True, help='Target hydrostatic pressure in GPa.')
-@click.option('--protocol', type=click.Choice(PROTOCOLS), default='fast', show_default=True, help='Protocol.')
+@click.option(
+    '--protocol',
+    type=utils.protocol_choice('enatom.pressure_point'),
+    default='fast',
+    show_default=True,
+    help='Protocol.',
+)
 @click.option('--pseudo-family', default=None, help='Pseudopotential family label (default: the offline family).')
 @click.option('--mu-star', type=float, default=None, help='Coulomb pseudopotential μ* (default: protocol, 0.10).')
 @_code_option('pw')

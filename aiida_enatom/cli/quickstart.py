@@ -12,6 +12,7 @@ import pathlib
 import click
 from aiida.cmdline.utils import echo
 
+from aiida_enatom.cli.utils import protocol_choice
 from aiida_enatom.common.structures import PROTOTYPES
 
 CODES = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')
@@ -33,7 +34,7 @@ CODES = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')
 )
 @click.option(
     '--protocol',
-    type=click.Choice(['test', 'fast', 'balanced', 'stringent']),
+    type=protocol_choice('enatom.pressure_point'),
     default='fast',
     show_default=True,
     help='Protocol of the pressure point.',
@@ -62,9 +63,9 @@ def cmd_quickstart(
     from aiida import orm
     from aiida.engine import run_get_node
 
-    from aiida_enatom.cli.show import summarise_alpha2f
     from aiida_enatom.common.structures import prototype_structure
     from aiida_enatom.exceptions import EnatomError
+    from aiida_enatom.results.read import summarise
     from aiida_enatom.setup.main import run_setup
     from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
 
@@ -100,7 +101,7 @@ def cmd_quickstart(
             f'PressurePointWorkChain<{node.pk}> failed with exit status {node.exit_status}: {node.exit_message}. '
             f'Inspect it with `verdi process report {node.pk}`.'
         )
-    summary = summarise_alpha2f(node)
+    summary = summarise(node)
     _write_outputs(node, summary, output_dir)
     click.echo(_table(summary))
     if not node.is_finished_ok:

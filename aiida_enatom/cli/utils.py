@@ -80,3 +80,16 @@ def launch_process(builder, daemon: bool) -> None:
     state = 'finished ok' if node.is_finished_ok else f'failed with exit status {node.exit_status}'
     (echo.echo_success if node.is_finished_ok else echo.echo_warning)(f'{process_name}<{node.pk}> {state}')
     echo.echo(str(node.pk))
+
+
+def protocol_choice(entry_point: str) -> click.Choice:
+    """Return a ``click.Choice`` of the protocols of the WorkChain ``entry_point`` (from its ``ProtocolMixin``)."""
+    from aiida.plugins import WorkflowFactory
+
+    return click.Choice(sorted(WorkflowFactory(entry_point).get_available_protocols(), key=_protocol_order))
+
+
+def _protocol_order(name: str) -> tuple[int, str]:
+    """Order protocols from cheap to expensive where known, else alphabetically."""
+    known = ('test', 'fast', 'balanced', 'stringent')
+    return (known.index(name) if name in known else len(known), name)

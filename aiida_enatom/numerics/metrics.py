@@ -25,6 +25,7 @@ def analyse_spectrum(
     *,
     mu_star: float = 0.1,
     cutoff_factor: float = 10.0,
+    mu_star_reference_mev: float | None = None,
     with_eliashberg: bool = True,
 ) -> dict[str, float | bool | None]:
     """Return the moments of ``spectrum`` and its T_c by McMillan, Allen–Dynes, Leavens–Carbotte and Eliashberg.
@@ -38,6 +39,9 @@ def analyse_spectrum(
         :func:`~aiida_enatom.numerics.eliashberg.eliashberg_tc` (10 ω_max by default).
     cutoff_factor : float
         Matsubara cutoff of the Eliashberg solver in units of ω_max (> 1).
+    mu_star_reference_mev : float, optional
+        Frequency (meV) at which ``mu_star`` is quoted in the Eliashberg solver; default 10 ω_max of ``spectrum``.
+        Pass the full spectrum's reference when analysing a partial spectrum, so that both use the same μ*.
     with_eliashberg : bool
         Solve the isotropic Eliashberg equations (else ``tc_eliashberg_K`` is ``None``).
 
@@ -70,7 +74,9 @@ def analyse_spectrum(
         lowest_frequency_meV=spectrum.lowest_frequency,
     )
     if with_eliashberg:
-        solution = eliashberg_tc(spectrum, mu_star=mu, cutoff_factor=cutoff_factor)
+        solution = eliashberg_tc(
+            spectrum, mu_star=mu, cutoff_factor=cutoff_factor, mu_star_reference_mev=mu_star_reference_mev
+        )
         out['tc_eliashberg_K'] = solution.tc_k
         out['tc_eliashberg_below_t_min'] = bool(solution.below_t_min)
     return out

@@ -12,6 +12,7 @@ from aiida_quantumespresso.common.types import RelaxType
 from aiida_quantumespresso.workflows.protocols.utils import ProtocolMixin, recursive_merge
 from aiida_quantumespresso.workflows.pw.relax import PwRelaxWorkChain
 
+from aiida_enatom.calculations.functions.build_results_record import build_results_record
 from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
 from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
@@ -19,7 +20,10 @@ from aiida_enatom.workflows.enatom import EnatomWorkChain
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.protocols import get_protocol_filepath
 
-__all__ = ('PressurePointWorkChain',)
+__all__ = ('STATUS_EXTRA', 'PressurePointWorkChain')
+
+#: Extra set on every pressure point when it terminates: the record status, or failed / killed / excepted.
+STATUS_EXTRA = 'enatom_status'
 
 
 class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
@@ -27,7 +31,12 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
 
     Outline: ``PwRelaxWorkChain`` (vc-relax, ``CELL.press`` = 10·P kbar) → pressure of the relaxed cell →
     ``Alpha2FWorkChain`` on the relaxed structure, in parallel with ``EnatomWorkChain`` on the same structure when
-    ``run_enatom`` is true (off by default: the supercell SCFs are expensive).
+    ``run_enatom`` is true (off by default: the supercell SCFs are expensive) → the results record
+    (``build_results_record``), written for every point that has an α²F, stable or not.
+
+    Without the ``relax`` namespace the input ``structure`` is taken as already relaxed at ``pressure`` and
+    ``structure_pressure`` must give its computed pressure: ``enatom.sweep`` relaxes a pressure grid in order and
+    hands each relaxed cell (with its provenance) to a point this way.
     """
 
     @classmethod
@@ -36,6 +45,24 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         super().define(spec)
         spec.input('structure', valid_type=orm.StructureData, help='The starting crystal structure.')
         spec.input('pressure', valid_type=orm.Float, help='Target hydrostatic pressure in GPa.')
+        spec.input(
+            'structure_pressure',
+            valid_type=orm.Float,
+            required=False,
+            help='Computed pressure (GPa) of `structure` when it is already relaxed (no `relax` namespace).',
+        )
+        spec.input(
+            'protocol',
+            valid_type=orm.Str,
+            required=False,
+            help='Name of the protocol the inputs came from; stored in the results record (default "custom").',
+        )
+        spec.input(
+            'candidate',
+            valid_type=orm.Str,
+            required=False,
+            help='Candidate label (campaign file); stored in the results record (default: the reduced formula).',
+        )
         spec.input(
             'run_enatom',
             valid_type=orm.Bool,
@@ -46,7 +73,12 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             PwRelaxWorkChain,
             namespace='relax',
             exclude=('structure', 'clean_workdir'),
-            namespace_options={'help': 'Inputs of the vc-relax; CELL.press must equal 10 × `pressure` (kbar).'},
+            namespace_options={
+                'required': False,
+                'populate_defaults': False,
+                'help': 'Inputs of the vc-relax; CELL.press must equal 10 × `pressure` (kbar). Leave out to take '
+                '`structure` as relaxed at `structure_pressure`.',
+            },
         )
         spec.expose_inputs(
             Alpha2FWorkChain,
@@ -66,8 +98,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         )
         spec.inputs.validator = cls.validate_inputs
         spec.outline(
-            cls.run_relax,
-            cls.inspect_relax,
+            if_(cls.should_relax)(cls.run_relax, cls.inspect_relax).else_(cls.take_structure_as_relaxed),
             cls.run_stages,
             cls.inspect_alpha2f,
             if_(cls.should_run_enatom)(cls.inspect_enatom),
@@ -75,6 +106,12 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         )
         spec.output('relaxed_structure', valid_type=orm.StructureData, help='The structure relaxed at `pressure`.')
         spec.output('pressure', valid_type=orm.Float, help='Pressure of the relaxed cell in GPa (final SCF stress).')
+        spec.output(
+            'results',
+            valid_type=orm.Dict,
+            required=False,
+            help='The versioned results record (aiida_enatom.common.record): every metric plus the query context.',
+        )
         spec.expose_outputs(Alpha2FWorkChain, namespace='alpha2f')
         spec.expose_outputs(
             EnatomWorkChain,
@@ -103,6 +140,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             message='The species partials violate the λ sum rule (outputs attached): {message}',
         )
         spec.exit_code(454, 'ERROR_PRESSURE_NOT_AVAILABLE', message='The relaxed pressure could not be computed.')
+        spec.exit_code(456, 'ERROR_RESULTS_RECORD', message='The results record could not be built: {message}')
         spec.exit_code(
             455,
             'ERROR_SUB_PROCESS_FAILED_ENATOM',
@@ -117,6 +155,10 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 '`run_enatom=True` needs the `enatom` inputs (EnatomWorkChain without structure and clean_workdir); '
                 "build them with get_builder_from_protocol(..., overrides={'run_enatom': True})."
             )
+        if not value.get('relax'):
+            if 'structure_pressure' not in value:
+                return 'without `relax` inputs, `structure_pressure` (GPa of the already relaxed structure) is needed.'
+            return None
         try:
             press = value['relax']['base_relax']['pw']['parameters']['CELL']['press']
         except KeyError:
@@ -141,6 +183,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         protocol: str | None = None,
         overrides: dict[str, Any] | None = None,
         options: dict[str, Any] | None = None,
+        candidate: str | None = None,
         **_,
     ):
         """Return a builder for a pressure point prepopulated with the inputs of ``protocol``.
@@ -165,6 +208,8 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             used with ``run_enatom``).
         options
             Merged into ``metadata.options`` of every CalcJob.
+        candidate
+            Candidate label stored in the results record (default: the reduced formula).
 
         Returns
         -------
@@ -229,7 +274,22 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             builder.enatom = enatom
         builder.run_enatom = orm.Bool(run_enatom)
         builder.clean_workdir = orm.Bool(inputs['clean_workdir'])
+        builder.protocol = orm.Str(protocol or cls.get_default_protocol())
+        if candidate is not None:
+            builder.candidate = orm.Str(candidate)
         return builder
+
+    def should_relax(self) -> bool:
+        """Return whether the vc-relax runs (the ``relax`` namespace is populated)."""
+        return bool(self.inputs.get('relax'))
+
+    def take_structure_as_relaxed(self):
+        """Use the input structure as relaxed, at ``structure_pressure`` (set by ``enatom.sweep``)."""
+        self.ctx.relaxed_structure = self.inputs.structure
+        self.ctx.pressure = self.inputs.structure_pressure
+        self.report(
+            f'structure taken as relaxed at {self.ctx.pressure.value:.2f} GPa (target {self.inputs.pressure.value} GPa)'
+        )
 
     def run_relax(self):
         """Run the vc-relax at the target pressure."""
@@ -254,6 +314,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         except Exception as exception:  # noqa: BLE001 - any failure of the calcfunction maps to one exit code
             self.report(f'cannot compute the relaxed pressure: {exception}')
             return self.exit_codes.ERROR_PRESSURE_NOT_AVAILABLE
+        self.ctx.relaxed_structure = node.outputs.output_structure
         self.report(f'relaxed at {self.ctx.pressure.value:.2f} GPa (target {self.inputs.pressure.value} GPa)')
 
     def run_stages(self):
@@ -266,7 +327,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     def _submit_stage(self, process_class, namespace: str):
         """Submit ``process_class`` with the inputs exposed in ``namespace`` on the relaxed structure."""
         inputs = AttributeDict(self.exposed_inputs(process_class, namespace=namespace))
-        inputs.structure = self.ctx.relax.outputs.output_structure
+        inputs.structure = self.ctx.relaxed_structure
         inputs.clean_workdir = orm.Bool(False)
         inputs.metadata.call_link_label = namespace
         node = self.submit(process_class, **inputs)
@@ -301,13 +362,52 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
 
     def results(self):
         """Attach the relaxed structure, its pressure, the α²F and enatom outputs; flag instability and sum rule."""
-        self.out('relaxed_structure', self.ctx.relax.outputs.output_structure)
+        self.out('relaxed_structure', self.ctx.relaxed_structure)
         self.out('pressure', self.ctx.pressure)
         self.out_many(self.exposed_outputs(self.ctx.alpha2f, Alpha2FWorkChain, namespace='alpha2f'))
         if self.should_run_enatom():
             self.out_many(self.exposed_outputs(self.ctx.enatom, EnatomWorkChain, namespace='enatom'))
+        record_error = self._build_results_record()
+        if record_error is not None:
+            return record_error
         status = self.ctx.alpha2f.exit_status
         if status == Alpha2FWorkChain.exit_codes.ERROR_PARTIAL_SUM_RULE.status:
             return self.exit_codes.ERROR_PARTIAL_SUM_RULE.format(message=self.ctx.alpha2f.exit_message)
         if status == Alpha2FWorkChain.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.status:
             return self.exit_codes.ERROR_DYNAMICALLY_UNSTABLE
+
+    def _build_results_record(self):
+        """Attach the results record (every metric plus the query context); return an exit code on failure."""
+        outputs = self.ctx.alpha2f.outputs
+        context = {
+            'candidate': self.inputs.candidate.value if 'candidate' in self.inputs else None,
+            'protocol': self.inputs.protocol.value if 'protocol' in self.inputs else None,
+            'target_pressure_GPa': self.inputs.pressure.value,
+        }
+        try:
+            record = build_results_record(
+                metrics=outputs.metrics,
+                stability=outputs.stability,
+                structure=self.ctx.relaxed_structure,
+                pressure=self.ctx.pressure,
+                context=orm.Dict(context),
+                metadata={'call_link_label': 'build_results_record'},
+            )
+        except Exception as exception:  # noqa: BLE001 - any calcfunction failure maps to one exit code
+            self.report(f'cannot build the results record: {type(exception).__name__}: {exception}')
+            return self.exit_codes.ERROR_RESULTS_RECORD.format(message=str(exception))
+        self.out('results', record)
+        self.report(f'results record: status {record["status"]}, rankable {record["rankable"]}')
+        return None
+
+    def on_terminated(self) -> None:
+        """Store the point's status as the extra ``enatom_status`` (campaign queries need no process-tree walk)."""
+        super().on_terminated()
+        status = 'failed'
+        if 'results' in self.node.outputs:
+            status = self.node.outputs.results['status']
+        elif self.node.is_killed:
+            status = 'killed'
+        elif self.node.is_excepted:
+            status = 'excepted'
+        self.node.base.extras.set(STATUS_EXTRA, status)

@@ -6,9 +6,8 @@ from aiida import orm
 from aiida.engine import calcfunction
 
 from aiida_enatom.data.alpha2f import Alpha2FData
-from aiida_enatom.numerics.hopfield import hopfield_parameter, scattering_strength
 from aiida_enatom.numerics.metrics import analyse_spectrum
-from aiida_enatom.numerics.moments import moments
+from aiida_enatom.numerics.species_metrics import species_metrics
 
 __all__ = ('compute_metrics',)
 
@@ -25,11 +24,9 @@ def compute_metrics(
 ) -> orm.Dict:
     """Return the metrics of the default smearing, per-species parts and λ, ω_log, T_c over all smearings.
 
-    Per species s (``'H'``, and the metal, also aliased ``_M`` when there is exactly one other species):
-    ``lambda_s_mode_character`` (λ of the eigenvector-weight partial ``'ev:s'``, when stored),
-    ``lambda_s``, ``omega_log_s_meV``, ``omega_2_s_meV``, ``area_s_meV`` from the ``'s'`` partial (s–s plus half of
-    the cross terms); ``N_s_0_states_per_eV_spin`` per atom; ``I2_s_eV2_per_A2`` and ``eta_s_eV_per_A2`` per atom
-    (λ_s divided by the number of atoms of s).
+    Per species s and for the groups H and M (every non-H species aggregated), as documented in
+    :mod:`aiida_enatom.numerics.species_metrics`: λ, ω_log, ω̄₂, 𝒜, N(0), I², η, the mode-character λ, and for H and M
+    the T_c of the partial spectrum alone by every route, with ΔT_c = T_c(full) − T_c(H only).
 
     Parameters
     ----------
@@ -51,28 +48,17 @@ def compute_metrics(
     spectrum = alpha2f.to_alpha2f(smearing_index.value)
     result = dict(analyse_spectrum(spectrum, mu_star=mu_star.value))
     result.update(smearing_Ry=float(alpha2f.smearings[smearing_index.value]), smearing_index=smearing_index.value)
-    masses = {kind.name: kind.mass for kind in structure.kinds}
     symbols = sorted({site.kind_name for site in structure.sites})
-    for symbol in symbols:
-        part = moments(spectrum.partial(symbol))
-        n_atoms = sum(site.kind_name == symbol for site in structure.sites)
-        n_ef = fermi_dos[f'N_{symbol}_0_states_per_eV_spin']
-        lambda_atom = part.coupling_lambda / n_atoms
-        metals = [other for other in symbols if other != 'H']
-        for alias in [symbol] + (['M'] if symbol != 'H' and len(metals) == 1 else []):
-            result.update(
-                {
-                    f'lambda_{alias}': part.coupling_lambda,
-                    f'omega_log_{alias}_meV': part.omega_log,
-                    f'omega_2_{alias}_meV': part.omega_2,
-                    f'area_{alias}_meV': part.area,
-                    f'N_{alias}_0_states_per_eV_spin': n_ef,
-                    f'I2_{alias}_eV2_per_A2': scattering_strength(lambda_atom, part.omega_2, masses[symbol], n_ef),
-                    f'eta_{alias}_eV_per_A2': hopfield_parameter(lambda_atom, part.omega_2, masses[symbol]),
-                }
-            )
-            if f'ev:{symbol}' in alpha2f.partial_keys:  # mode-character split, the literature's "metal share"
-                result[f'lambda_{alias}_mode_character'] = moments(spectrum.partial(f'ev:{symbol}')).coupling_lambda
+    result.update(
+        species_metrics(
+            spectrum,
+            counts={symbol: sum(site.kind_name == symbol for site in structure.sites) for symbol in symbols},
+            masses={kind.name: kind.mass for kind in structure.kinds},
+            fermi_dos_per_atom={symbol: fermi_dos.get(f'N_{symbol}_0_states_per_eV_spin') for symbol in symbols},
+            mu_star=mu_star.value,
+            full_metrics=result,
+        )
+    )
     per_smearing = [
         analyse_spectrum(each, mu_star=mu_star.value, with_eliashberg=False) for each in alpha2f.to_alpha2f_list()
     ]

@@ -1,0 +1,180 @@
+"""The per-point results record: one flat, versioned, JSON-able dict per pressure point, built for queries.
+
+A pressure point's record is the single place every ranking, export, plot and ``show`` reads from. It holds every
+rankable number (the metrics of :func:`~aiida_enatom.numerics.metrics.analyse_spectrum` and
+:func:`~aiida_enatom.numerics.species_metrics.species_metrics`, keys unchanged) **and** the context a query needs
+(formula, candidate, pressures, protocol, μ*, stability, status), so that a database query never has to walk the
+process tree. Keys carry their unit as a suffix (``_meV``, ``_K``, ``_GPa``, ``_eV2_per_A2``, …); the full list,
+with units, is :data:`CONTEXT_FIELDS` plus the metric keys documented in ``docs/results.md``.
+
+``schema_version`` is bumped whenever a key changes meaning or unit; a reader must check it
+(:func:`check_schema_version`). Version history:
+
+1. first version (context keys below; per-species and aggregated ``_M`` keys; T_c of the H and M partials by every
+   route; ``delta_tc_<route>_K``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from aiida_enatom.exceptions import InputValidationError
+
+__all__ = (
+    'CONTEXT_FIELDS',
+    'RANK_KEYS',
+    'SCHEMA_VERSION',
+    'STATUSES',
+    'build_record',
+    'check_schema_version',
+    'point_status',
+)
+
+SCHEMA_VERSION = 1
+
+#: Point states stored in a record. Only ``'ok'`` ranks; the others keep their data and are shown when asked.
+STATUSES = {
+    'ok': 'finished, dynamically stable, species partials sum to λ',
+    'unstable': 'imaginary phonon modes (the stability verdict says which evidence decided it)',
+    'sum_rule_failed': 'the species partials do not reproduce matdyn.x λ within the tolerance',
+}
+
+#: Context keys of a record: key → (unit or '', meaning).
+CONTEXT_FIELDS: dict[str, tuple[str, str]] = {
+    'schema_version': ('', 'version of this record layout (an integer)'),
+    'formula': ('', 'reduced formula of the relaxed structure, e.g. H3S'),
+    'candidate': ('', 'candidate label (campaign file) or the formula'),
+    'protocol': ('', 'protocol of the point (test, fast, balanced, stringent) or "custom"'),
+    'target_pressure_GPa': ('GPa', 'pressure asked for (CELL.press of the vc-relax)'),
+    'pressure_GPa': ('GPa', 'pressure of the relaxed cell (final SCF stress)'),
+    'number_of_atoms': ('', 'atoms in the relaxed (primitive) cell'),
+    'volume_per_atom_A3': ('Å³', 'volume of the relaxed cell per atom'),
+    'mu_star': ('', 'Coulomb pseudopotential μ* of every T_c (quoted at 10 ω_max)'),
+    'status': ('', 'one of ' + ', '.join(STATUSES)),
+    'rankable': ('', 'true only for status "ok": the point enters rankings'),
+    'dynamically_stable': ('', 'the stability verdict'),
+    'stability_evidence': ('', 'what decided the verdict (ph_grid, interpolated_mesh or direct_q)'),
+    'lowest_frequency_meV': ('meV', 'lowest phonon frequency behind the verdict (negative = imaginary)'),
+}
+
+#: ``rank --by`` choices → record key (all ranked in descending order).
+RANK_KEYS: dict[str, str] = {
+    'area_H': 'area_H_meV',
+    'area': 'area_meV',
+    'I2_H': 'I2_H_eV2_per_A2',
+    'tc_eliashberg': 'tc_eliashberg_K',
+    'tc_eliashberg_H': 'tc_eliashberg_H_K',
+    'tc_allen_dynes': 'tc_allen_dynes_K',
+    'lambda_H': 'lambda_H',
+}
+
+
+def point_status(dynamically_stable: bool, sum_rule_passed: bool) -> str:
+    """Return the record status: instability takes precedence over the partial sum rule."""
+    if not dynamically_stable:
+        return 'unstable'
+    if not sum_rule_passed:
+        return 'sum_rule_failed'
+    return 'ok'
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
+def build_record(
+    metrics: Mapping[str, Any],
+    stability: Mapping[str, Any],
+    *,
+    formula: str,
+    candidate: str | None,
+    protocol: str | None,
+    target_pressure_gpa: float | None,
+    pressure_gpa: float,
+    number_of_atoms: int,
+    volume_a3: float,
+) -> dict[str, Any]:
+    """Return the results record of one pressure point.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The ``metrics`` of the α²F stage (every key is kept with its name and unit).
+    stability : mapping
+        The stability verdict: ``dynamically_stable``, ``lowest_frequency_meV`` and optionally ``evidence``.
+    formula : str
+        Reduced formula of the relaxed structure.
+    candidate : str or None
+        Candidate label; the formula when None.
+    protocol : str or None
+        Protocol name; ``'custom'`` when None.
+    target_pressure_gpa : float or None
+        Target pressure (GPa); None when the point was not relaxed at a target.
+    pressure_gpa : float
+        Pressure of the relaxed cell (GPa).
+    number_of_atoms : int
+        Atoms in the cell.
+    volume_a3 : float
+        Cell volume in Å³.
+
+    Returns
+    -------
+    dict
+        Flat and JSON-able; non-finite floats become None (JSON has no NaN; SQL comparisons need numbers or NULL).
+
+    Raises
+    ------
+    InputValidationError
+        If ``metrics`` lacks ``lambda`` or ``mu_star``, or the stability verdict is missing.
+    """
+    for key in ('lambda', 'mu_star'):
+        if key not in metrics:
+            raise InputValidationError(f'metrics lack {key!r}; they must come from the alpha2f stage')
+    if 'dynamically_stable' not in stability:
+        raise InputValidationError('the stability verdict lacks "dynamically_stable"')
+    if number_of_atoms <= 0 or not volume_a3 > 0:
+        raise InputValidationError(f'number_of_atoms = {number_of_atoms}, volume = {volume_a3} Å³: both must be > 0')
+    stable = bool(stability['dynamically_stable'])
+    status = point_status(stable, bool(metrics.get('partial_sum_rule_passed', True)))
+    record: dict[str, Any] = {key: _finite_or_none(value) for key, value in metrics.items()}
+    record.update(
+        schema_version=SCHEMA_VERSION,
+        formula=formula,
+        candidate=candidate or formula,
+        protocol=protocol or 'custom',
+        target_pressure_GPa=None if target_pressure_gpa is None else float(target_pressure_gpa),
+        pressure_GPa=float(pressure_gpa),
+        number_of_atoms=int(number_of_atoms),
+        volume_per_atom_A3=float(volume_a3) / int(number_of_atoms),
+        mu_star=float(metrics['mu_star']),
+        status=status,
+        rankable=status == 'ok',
+        dynamically_stable=stable,
+        stability_evidence=stability.get('evidence'),
+        lowest_frequency_meV=_finite_or_none(float(stability.get('lowest_frequency_meV', math.nan))),
+    )
+    return record
+
+
+def check_schema_version(record: Mapping[str, Any], source: str = 'record') -> int:
+    """Return the record's schema version, raising if this code cannot read it.
+
+    Raises
+    ------
+    InputValidationError
+        If ``schema_version`` is missing or newer than :data:`SCHEMA_VERSION` (upgrade aiida-enatom to read it).
+    """
+    version = record.get('schema_version')
+    if not isinstance(version, int) or version < 1:
+        raise InputValidationError(f'{source}: no valid schema_version (found {version!r}); not a results record')
+    if version > SCHEMA_VERSION:
+        raise InputValidationError(
+            f'{source}: schema_version {version} is newer than this aiida-enatom reads ({SCHEMA_VERSION}); upgrade'
+        )
+    return version
