@@ -66,6 +66,10 @@ class LazyVerdiGroup(VerdiCommandGroup):
         'show': ('aiida_enatom.cli.show:cmd_show', 'Show the metrics of a finished calculation.'),
         'export-enatom': ('aiida_enatom.cli.export:cmd_export_enatom', 'Write enatom grids as XSF or cube files.'),
         'quickstart': ('aiida_enatom.cli.quickstart:cmd_quickstart', 'Set up and run the embedded default job.'),
+        'campaign': ('aiida_enatom.cli.campaign:cmd_campaign', 'Validate, launch and watch screening campaigns.'),
+        'rank': ('aiida_enatom.cli.rank:cmd_rank', 'Rank stored pressure points by area, I_H^2, T_c or lambda_H.'),
+        'export': ('aiida_enatom.cli.export_results:cmd_export', 'Export a campaign as CSV or JSON.'),
+        'plot': ('aiida_enatom.cli.plot:cmd_plot', "Plot a campaign: the paper's Figures 2 and 3 and more."),
     },
 )
 @options.PROFILE(type=types.ProfileParamType(load_profile=True), expose_value=False)

@@ -1,0 +1,296 @@
+"""Launch a campaign: one ``enatom.sweep`` per candidate, throttled to at most N active points, idempotent.
+
+How a relaunch knows what exists (extras lookup, no AiiDA caching needed): every pressure point a sweep launches
+carries the extras ``enatom_campaign``, ``enatom_candidate``, ``enatom_pressure_GPa``, ``enatom_protocol`` and,
+once terminated, ``enatom_status``; sweeps carry ``enatom_campaign``, ``enatom_candidate`` and
+``enatom_pressures_GPa``. One QueryBuilder query over the campaign group finds, per (candidate, pressure), a
+finished point (reused: its status is ``ok``, ``unstable`` or ``sum_rule_failed``), an active one (left alone), or
+nothing / only failed ones (submitted again). Throttling counts the points of active sweeps.
+
+Everything is checked before anything is stored: the campaign file (pure validation), the codes, the
+pseudopotential family and its elements, and every builder. Only then is the group created and the first sweep
+submitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiida import orm
+from aiida_quantumespresso.workflows.protocols.utils import recursive_merge
+
+from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
+from aiida_enatom.workflows.sweep import SweepWorkChain
+
+__all__ = ('FINISHED_STATUSES', 'LaunchPlan', 'SweepPlan', 'execute_plan', 'plan_campaign')
+
+#: Point states that count as done: a relaunch reuses them.
+FINISHED_STATUSES = ('ok', 'unstable', 'sum_rule_failed')
+DEFAULT_FAMILY = 'enatom-pbe-offline'
+
+
+@dataclass
+class SweepPlan:
+    """One sweep to submit: a candidate and the pressures it still needs, with its builder (unstored inputs)."""
+
+    candidate: str
+    pressures: list[float]
+    builder: Any
+
+
+@dataclass
+class LaunchPlan:
+    """What a launch will do: sweeps to submit, points reused, points still running."""
+
+    group_label: str
+    sweeps: list[SweepPlan] = field(default_factory=list)
+    reused: list[int] = field(default_factory=list)
+    active: list[int] = field(default_factory=list)
+    active_load: int = 0
+
+
+def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int, str | None, bool]]]:
+    """Map (candidate, pressure) → [(pk, status extra, terminated)] of the points in the group (one query)."""
+    from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
+
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': group_label}, tag='group')
+    query.append(
+        orm.WorkChainNode,
+        with_group='group',
+        filters={'attributes.process_label': PressurePointWorkChain.__name__},
+        project=[
+            'id',
+            'extras.enatom_candidate',
+            'extras.enatom_pressure_GPa',
+            f'extras.{STATUS_EXTRA}',
+            'attributes.process_state',
+        ],
+    )
+    points: dict[tuple[str, float], list[tuple[int, str | None, bool]]] = {}
+    for pk, candidate, pressure, status, state in query.iterall():
+        terminated = state in ('finished', 'excepted', 'killed')
+        points.setdefault((candidate, float(pressure)), []).append((pk, status, terminated))
+    return points
+
+
+def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
+    """Return (pk, candidate, pressures, concurrency) of the sweeps of the group that are not terminated."""
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': group_label}, tag='group')
+    query.append(
+        orm.WorkChainNode,
+        with_group='group',
+        filters={
+            'attributes.process_label': SweepWorkChain.__name__,
+            'attributes.process_state': {'in': ['created', 'waiting', 'running']},
+        },
+        project=['id', 'extras.enatom_candidate', 'extras.enatom_pressures_GPa', 'extras.enatom_max_concurrent'],
+    )
+    return [(pk, cand, list(pressures or []), int(conc or 1)) for pk, cand, pressures, conc in query.iterall()]
+
+
+def _load_codes(roles: dict[str, str], needed: tuple[str, ...]) -> dict[str, orm.AbstractCode]:
+    from aiida.common.exceptions import MultipleObjectsError, NotExistent
+
+    codes = {}
+    for role in needed:
+        label = roles.get(role, f'{role}@localhost')
+        try:
+            codes[role] = orm.load_code(label)
+        except (NotExistent, MultipleObjectsError, ValueError) as exception:
+            raise InputValidationError(
+                f'codes.{role}: code {label!r} cannot be loaded ({exception}); run `aiida-enatom setup` or set '
+                f'codes.{role} to an existing code label (`verdi code list`)'
+            ) from None
+    return codes
+
+
+def _family_elements(label: str) -> set[str]:
+    from aiida.common.exceptions import NotExistent
+
+    try:
+        family = orm.load_group(label)
+    except NotExistent:
+        raise InputValidationError(
+            f'pseudo_family: no pseudopotential family {label!r} in this profile; run `aiida-enatom setup` or '
+            'install one with aiida-pseudo (`aiida-pseudo list` shows those installed)'
+        ) from None
+    elements = getattr(family, 'elements', None)
+    if elements is None:
+        raise InputValidationError(f'pseudo_family: group {label!r} is not a pseudopotential family')
+    return set(elements)
+
+
+def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
+    """Check everything and decide what to submit; stores nothing.
+
+    Parameters
+    ----------
+    campaign : aiida_enatom.io.campaign.Campaign
+        The validated campaign file.
+    max_active : int, optional
+        Overrides the file's ``max_active``.
+
+    Raises
+    ------
+    InputValidationError
+        For a missing code, family or element, or inputs a builder rejects; the message names the field.
+    """
+    family = campaign.pseudo_family or DEFAULT_FAMILY
+    campaign.check_elements(_family_elements(family), family)
+    roles = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc') + (('pp',) if campaign.run_enatom else ())
+    codes = _load_codes(dict(campaign.codes), roles)
+    concurrency = max_active or campaign.max_active
+    group_label = campaign.name
+    existing = _existing_points(group_label)
+    plan = LaunchPlan(group_label=group_label)
+    for _, _, pressures, conc in _active_sweeps(group_label):
+        plan.active_load += min(conc, max(len(pressures), 1))
+    for candidate in campaign.candidates:
+        missing = []
+        for pressure in candidate.pressures:
+            entries = existing.get((candidate.label, float(pressure)), [])
+            finished = [pk for pk, status, _ in entries if status in FINISHED_STATUSES]
+            running = [pk for pk, _, terminated in entries if not terminated]
+            if finished:
+                plan.reused.append(finished[-1])
+            elif running:
+                plan.active.extend(running)
+            else:
+                missing.append(float(pressure))
+        if missing and not _sweep_covers(group_label, candidate.label, missing):
+            plan.sweeps.append(
+                SweepPlan(candidate.label, missing, _build(campaign, candidate, missing, codes, family, concurrency))
+            )
+    return plan
+
+
+def _sweep_covers(group_label: str, candidate: str, pressures: list[float]) -> bool:
+    """Return whether an active sweep of the group already covers these pressures (it has not launched them yet)."""
+    for _, label, covered, _ in _active_sweeps(group_label):
+        if label == candidate and set(pressures) <= {float(p) for p in covered}:
+            return True
+    return False
+
+
+def _build(campaign, candidate, pressures: list[float], codes, family: str, concurrency: int):
+    protocol = candidate.protocol or campaign.protocol
+    overrides = recursive_merge(
+        {'pseudo_family': family, 'alpha2f': {'pseudo_family': family, 'mu_star': campaign.mu_star}},
+        {'clean_workdir': True, 'run_enatom': campaign.run_enatom},
+    )
+    overrides = recursive_merge(overrides, dict(campaign.overrides))
+    overrides = recursive_merge(overrides, dict(candidate.overrides or {}))
+    structure = orm.StructureData(pymatgen=candidate.build_structure())
+    try:
+        return SweepWorkChain.get_builder_from_protocol(
+            codes,
+            structure,
+            pressures,
+            protocol=protocol,
+            overrides=overrides,
+            candidate=candidate.label,
+            campaign=campaign.name,
+            max_concurrent=concurrency,
+        )
+    except (ValueError, KeyError, TypeError) as exception:
+        raise InputValidationError(
+            f'candidates[{candidate.label}]: cannot build the sweep ({exception}); check protocol and overrides'
+        ) from None
+
+
+def execute_plan(
+    plan: LaunchPlan,
+    *,
+    max_active: int,
+    daemon: bool,
+    on_event: Callable[[str], None] = lambda message: None,
+) -> list[int]:
+    """Create the group and submit the planned sweeps, never more than ``max_active`` points at once.
+
+    With ``daemon`` the sweeps that fit are submitted to the daemon and the function returns (run the launch again
+    to submit the rest: it only adds what is missing). Without, they run in this process, and further sweeps start
+    as earlier ones finish, until all are done.
+
+    Returns
+    -------
+    list of int
+        PKs of the sweeps submitted.
+    """
+    group, _ = orm.Group.collection.get_or_create(plan.group_label)
+    submitted: list[int] = []
+
+    def load_of(sweep: SweepPlan) -> int:
+        return min(max_active, len(sweep.pressures))
+
+    queue = list(plan.sweeps)
+    if daemon:
+        from aiida.engine import submit
+
+        load = plan.active_load
+        while queue and (load == 0 or load + load_of(queue[0]) <= max_active):
+            sweep = queue.pop(0)
+            node = submit(sweep.builder)
+            _tag(node, sweep, group)
+            load += load_of(sweep)
+            submitted.append(node.pk)
+            on_event(f'submitted SweepWorkChain<{node.pk}> for {sweep.candidate} at {_pressures(sweep.pressures)} GPa')
+        if queue:
+            on_event(
+                f'{len(queue)} sweep(s) wait for capacity (max {max_active} active points): '
+                'run `campaign launch` again later; it submits only what is missing'
+            )
+        return submitted
+
+    from aiida.manage import get_manager
+
+    runner = get_manager().get_runner()
+
+    async def run_all() -> None:
+        active: dict[asyncio.Future, tuple[int, int]] = {}
+        load = plan.active_load
+        while queue or active:
+            while queue and (load == 0 or load + load_of(queue[0]) <= max_active):
+                sweep = queue.pop(0)
+                process = runner.instantiate_process(sweep.builder.process_class, **sweep.builder._inputs(prune=True))
+                _tag(process.node, sweep, group)
+                task = runner.loop.create_task(process.step_until_terminated())
+                active[task] = (process.node.pk, load_of(sweep))
+                load += load_of(sweep)
+                submitted.append(process.node.pk)
+                on_event(
+                    f'running SweepWorkChain<{process.node.pk}> for {sweep.candidate} at '
+                    f'{_pressures(sweep.pressures)} GPa in this process'
+                )
+            if not active:
+                break
+            done, _ = await asyncio.wait(list(active), return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                pk, weight = active.pop(task)
+                load -= weight
+                node = orm.load_node(pk)
+                on_event(f'SweepWorkChain<{pk}> {node.process_state.value} (exit status {node.exit_status})')
+
+    runner.run_until_complete(asyncio.ensure_future(run_all(), loop=runner.loop))
+    return submitted
+
+
+def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group) -> None:
+    node.base.extras.set_many(
+        {
+            'enatom_campaign': group.label,
+            'enatom_candidate': sweep.candidate,
+            'enatom_pressures_GPa': sweep.pressures,
+            'enatom_max_concurrent': sweep.builder.max_concurrent.value,
+        }
+    )
+    group.add_nodes(node)
+
+
+def _pressures(pressures: list[float]) -> str:
+    return ', '.join(f'{p:g}' for p in pressures)

@@ -1,0 +1,234 @@
+"""QueryBuilder queries over stored results records: rank, export and campaign status.
+
+Every function here is one database query (plus, for ``status``, one query of the failures' last report line);
+none loops over nodes in Python. Records are the ``results`` outputs of ``enatom.pressure_point``
+(:mod:`aiida_enatom.common.record`); campaign membership is the group the points were added to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from aiida import orm
+
+from aiida_enatom.common.record import RANK_KEYS
+
+__all__ = (
+    'TABLE_COLUMNS',
+    'CampaignStatus',
+    'PointState',
+    'campaign_groups',
+    'campaign_status',
+    'rank_records',
+    'records',
+)
+
+POINT_LABEL = 'PressurePointWorkChain'
+SWEEP_LABEL = 'SweepWorkChain'
+
+#: Columns of ``rank --format table|csv`` (record keys; ``uuid`` and ``pk`` added).
+TABLE_COLUMNS = (
+    'formula',
+    'candidate',
+    'target_pressure_GPa',
+    'pressure_GPa',
+    'protocol',
+    'status',
+    'lambda',
+    'lambda_H',
+    'area_meV',
+    'area_H_meV',
+    'I2_H_eV2_per_A2',
+    'eta_H_eV_per_A2',
+    'tc_allen_dynes_K',
+    'tc_eliashberg_K',
+    'tc_eliashberg_H_K',
+    'tc_leavens_carbotte_H_K',
+    'delta_tc_eliashberg_K',
+    'lowest_frequency_meV',
+)
+
+
+def _points_query(group: str | None) -> orm.QueryBuilder:
+    query = orm.QueryBuilder()
+    if group is not None:
+        query.append(orm.Group, filters={'label': group}, tag='group')
+        query.append(
+            orm.WorkChainNode,
+            with_group='group',
+            filters={'attributes.process_label': POINT_LABEL},
+            tag='point',
+            project=['uuid', 'id'],
+        )
+    else:
+        query.append(
+            orm.WorkChainNode, filters={'attributes.process_label': POINT_LABEL}, tag='point', project=['uuid', 'id']
+        )
+    return query
+
+
+def records(
+    group: str | None = None,
+    *,
+    columns: tuple[str, ...] | None = None,
+    include_unrankable: bool = True,
+    order_by: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return results records as flat dicts with ``uuid`` and ``pk``, in one query.
+
+    Parameters
+    ----------
+    group : str, optional
+        Campaign group label; all pressure points of the profile when None.
+    columns : tuple of str, optional
+        Record keys to project (faster); the whole record when None.
+    include_unrankable : bool
+        Include unstable, sum-rule-failed points (their ``status`` says which).
+    order_by : str, optional
+        Record key to sort on, descending; points where it is null are left out.
+    limit : int, optional
+        At most this many rows.
+    """
+    query = _points_query(group)
+    filters: dict[str, Any] = {}
+    if not include_unrankable:
+        filters['attributes.rankable'] = True
+    if order_by is not None:
+        filters[f'attributes.{order_by}'] = {'>': -1.0e300}
+    projections = ['attributes'] if columns is None else [f'attributes.{column}' for column in columns]
+    query.append(
+        orm.Dict, with_incoming='point', edge_filters={'label': 'results'}, filters=filters, project=projections
+    )
+    if order_by is not None:
+        query.order_by({orm.Dict: [{f'attributes.{order_by}': {'order': 'desc', 'cast': 'f'}}]})
+    if limit is not None:
+        query.limit(limit)
+    rows = []
+    for uuid, pk, *values in query.iterall():
+        row = dict(values[0]) if columns is None else dict(zip(columns, values, strict=True))
+        row.update(uuid=uuid, pk=pk)
+        rows.append(row)
+    return rows
+
+
+def rank_records(
+    group: str | None = None,
+    *,
+    by: str = 'area_H',
+    include_unstable: bool = False,
+    limit: int | None = None,
+    full: bool = False,
+) -> list[dict[str, Any]]:
+    """Rank points by ``by`` (a key of :data:`~aiida_enatom.common.record.RANK_KEYS`), best first.
+
+    Unstable or failed points are left out unless ``include_unstable``; their ``status`` then marks them.
+    """
+    key = RANK_KEYS[by]
+    columns = None if full else tuple(dict.fromkeys((*TABLE_COLUMNS, key, 'rankable')))
+    return records(group, columns=columns, include_unrankable=include_unstable, order_by=key, limit=limit)
+
+
+def campaign_groups() -> list[str]:
+    """Labels of the groups holding pressure points with an ``enatom_campaign`` extra (one query)."""
+    query = orm.QueryBuilder()
+    query.append(orm.Group, tag='group', project='label')
+    query.append(orm.WorkChainNode, with_group='group', filters={'extras': {'has_key': 'enatom_campaign'}})
+    query.distinct()
+    return sorted({label for (label,) in query.iterall()})
+
+
+@dataclass(frozen=True)
+class PointState:
+    """One point of a campaign as ``campaign status`` shows it."""
+
+    pk: int | None
+    candidate: str
+    pressure_GPa: float  # noqa: N815 (unit suffix)
+    state: str
+    exit_status: int | None
+
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    """Counts per state and one :class:`PointState` per point (queued points have no PK yet)."""
+
+    group: str
+    points: list[PointState]
+    failures: dict[int, str]
+
+    @property
+    def counts(self) -> Counter:
+        """Number of points per state."""
+        return Counter(point.state for point in self.points)
+
+    @property
+    def done(self) -> int:
+        """Points in a terminal state."""
+        return sum(point.state not in ('queued', 'running', 'created') for point in self.points)
+
+
+def _state(status: str | None, process_state: str | None, exit_status: int | None) -> str:
+    if process_state in ('created', 'waiting', 'running'):
+        return 'running' if process_state != 'created' else 'created'
+    if status:
+        return status
+    if process_state == 'finished':
+        return 'failed' if exit_status else 'ok'
+    return process_state or 'unknown'
+
+
+def campaign_status(group: str) -> CampaignStatus:
+    """Return the state of every point of ``group``: two queries (points, and sweeps for points not yet launched).
+
+    Points of an active sweep that it has not launched yet (their vc-relax is still running) are ``queued``.
+    """
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': group}, tag='group')
+    query.append(
+        orm.WorkChainNode,
+        with_group='group',
+        filters={'attributes.process_label': {'in': [POINT_LABEL, SWEEP_LABEL]}},
+        project=[
+            'id',
+            'attributes.process_label',
+            'attributes.process_state',
+            'attributes.exit_status',
+            'extras.enatom_candidate',
+            'extras.enatom_pressure_GPa',
+            'extras.enatom_pressures_GPa',
+            'extras.enatom_status',
+        ],
+    )
+    points: list[PointState] = []
+    planned: dict[tuple[str, float], int] = {}
+    launched: set[tuple[str, float]] = set()
+    for pk, label, state, exit_status, candidate, pressure, pressures, status in query.iterall():
+        if label == SWEEP_LABEL:
+            if state in ('created', 'waiting', 'running'):
+                for value in pressures or []:
+                    planned[(candidate, float(value))] = pk
+            continue
+        launched.add((candidate, float(pressure)))
+        points.append(PointState(pk, candidate, float(pressure), _state(status, state, exit_status), exit_status))
+    for (candidate, pressure), _ in planned.items():
+        if (candidate, pressure) not in launched:
+            points.append(PointState(None, candidate, pressure, 'queued', None))
+    points.sort(key=lambda point: (point.candidate, point.pressure_GPa))
+    failed = [point.pk for point in points if point.pk is not None and point.state in ('failed', 'excepted', 'killed')]
+    return CampaignStatus(group, points, _last_reports(failed))
+
+
+def _last_reports(pks: list[int]) -> dict[int, str]:
+    """Last report line of each process in ``pks`` (one query)."""
+    if not pks:
+        return {}
+    query = orm.QueryBuilder()
+    query.append(orm.Log, filters={'dbnode_id': {'in': pks}}, project=['dbnode_id', 'message', 'time'])
+    query.order_by({orm.Log: [{'time': {'order': 'asc'}}]})
+    last: dict[int, str] = {}
+    for pk, message, _ in query.iterall():
+        last[pk] = message.splitlines()[-1] if message else ''
+    return last
