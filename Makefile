@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := quantum-espresso quantum-espresso-data postgresql rabbitmq-server
 
-.PHONY: system venv quickstart test lint bench clean
+.PHONY: system venv quickstart test lint bench clean docs
 
 # Debian packages the project needs (Quantum ESPRESSO 6.7 and its reference data).
 system:
@@ -31,6 +31,10 @@ test: system venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -ra
+
+# Build the HTML documentation into docs/_build/html, every Sphinx warning an error (as tests/test_docs_build.py).
+docs: venv
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 bench: venv
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
