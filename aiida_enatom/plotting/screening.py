@@ -33,7 +33,6 @@ from aiida_enatom.numerics.tc import LEAVENS_CARBOTTE_SLOPE
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
 __all__ = (
@@ -437,7 +436,7 @@ def plot_tc_vs_area_screening(
     ax: Axes | Sequence[Axes] | None = None,
     include_flagged: bool = True,
     annotate: bool = True,
-) -> Axes | Figure:
+) -> Axes | tuple[Axes, Axes]:
     """T_c versus the Leavens–Carbotte area 𝒜 with the line T_c = 0.148 𝒜 (the paper's Figure 3).
 
     Parameters
@@ -459,11 +458,11 @@ def plot_tc_vs_area_screening(
 
     Returns
     -------
-    matplotlib.axes.Axes or matplotlib.figure.Figure
-        The axes for one panel; the figure holding both axes for ``'both'``. Each panel carries one marker
-        ``Line2D`` per formula (no connecting line), one of hollow markers (gid ``'flagged'``) per formula with
-        flagged points, and the Leavens–Carbotte line (gid ``'leavens_carbotte'``). For ``'both'`` the two panels
-        share the vertical range.
+    matplotlib.axes.Axes or tuple of two Axes
+        The axes of the one panel, or ``(H panel, full panel)`` for ``'both'`` (``[0].figure`` is their figure).
+        Each panel carries one marker ``Line2D`` per formula (no connecting line), one of hollow markers (gid
+        ``'flagged'``) per formula with flagged points, and the Leavens–Carbotte line (gid ``'leavens_carbotte'``).
+        For ``'both'`` the two panels share the vertical range.
 
     Raises
     ------
@@ -490,18 +489,17 @@ def plot_tc_vs_area_screening(
     if ax is None:
         import matplotlib.pyplot as plt
 
-        figure, axes = plt.subplots(1, 2, figsize=(10.5, 4.5), layout='constrained')
+        _, axes = plt.subplots(1, 2, figsize=(10.5, 4.5), layout='constrained')
     else:
         axes = list(np.ravel(np.asarray(ax, dtype=object))) if not hasattr(ax, 'plot') else [ax]
         if len(axes) != 2:
             raise InputValidationError(f"which = 'both' draws two panels; pass a pair of Axes as ax, got {len(axes)}")
-        figure = axes[0].figure
     labels = [_tc_area_panel(a, rows, p, tc_route, include_flagged, annotate) for a, p in zip(axes, parts, strict=True)]
     top = max(a.get_ylim()[1] for a in axes)
     for a, panel_labels in zip(axes, labels, strict=True):
         a.set_ylim(0.0, top)
         _annotate_points(a, panel_labels)
-    return figure
+    return axes[0], axes[1]
 
 
 def plot_lambda_vs_pressure(

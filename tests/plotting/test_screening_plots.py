@@ -184,8 +184,9 @@ def test_tc_vs_area_single_panel(rows, tmp_path, which, area_key, tc_key):
 
 
 def test_tc_vs_area_both_panels(rows, tmp_path):
-    figure = plot_tc_vs_area_screening(rows, which='both', tc_route='allen_dynes', include_flagged=False)
-    left, right = figure.axes
+    left, right = plot_tc_vs_area_screening(rows, which='both', tc_route='allen_dynes', include_flagged=False)
+    assert left.figure is right.figure
+    assert left.figure.axes == [left, right]
     assert 'H part' in left.get_title()
     assert 'full' in right.get_title()
     assert 'Allen–Dynes' in left.get_ylabel()
@@ -197,12 +198,12 @@ def test_tc_vs_area_both_panels(rows, tmp_path):
         expected = [(row[area_key], row[tc_key]) for row in rows if row['rankable']]
         np.testing.assert_allclose(sorted(map(tuple, points)), sorted(expected))
     assert left.get_ylim() == right.get_ylim()
-    _save(figure, tmp_path / 'fig3_both.png')
+    _save(left.figure, tmp_path / 'fig3_both.png')
 
 
 def test_tc_vs_area_on_given_axes(rows):
     figure, axes = plt.subplots(1, 2)
-    assert plot_tc_vs_area_screening(rows, which='both', ax=axes, annotate=False) is figure
+    assert plot_tc_vs_area_screening(rows, which='both', ax=axes, annotate=False) == (axes[0], axes[1])
     assert len(axes[0].texts) == 0
     assert plot_tc_vs_area_screening(rows, which='full', ax=axes[1]) is axes[1]
     plt.close(figure)
