@@ -1,0 +1,102 @@
+"""rank, export and campaign status on a database filled with stored records; the CLI through click's runner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from aiida_enatom.cli import cmd_root
+from aiida_enatom.results.query import campaign_groups, campaign_status, rank_records, records
+from tests.aiida.results.factory import point_records, store_points
+
+_STORED: dict = {}
+
+
+@pytest.fixture
+def campaign(aiida_profile):
+    """Two campaigns, stored once per module: 40 points in 'screen-a' (some unstable), 10 in 'screen-b'."""
+    from aiida import orm
+
+    if not _STORED or not orm.QueryBuilder().append(orm.Group, filters={'label': 'screen-a'}).count():
+        a = point_records(40, seed=1)
+        b = point_records(10, seed=2)
+        _STORED.update(a=(a, store_points(a, 'screen-a')), b=(b, store_points(b, 'screen-b')))
+    return _STORED
+
+
+def invoke(*args):
+    result = CliRunner().invoke(cmd_root, list(args), catch_exceptions=False)
+    return result
+
+
+def test_rank_orders_and_excludes_unstable(campaign):
+    stored, _ = campaign['a']
+    rows = rank_records('screen-a', by='area_H')
+    expected = sorted((r['area_H_meV'] for r in stored if r['rankable']), reverse=True)
+    assert [row['area_H_meV'] for row in rows] == pytest.approx(expected)
+    assert all(row['rankable'] for row in rows)
+    with_unstable = rank_records('screen-a', by='I2_H', include_unstable=True, limit=100)
+    assert len(with_unstable) == 40
+    assert any(not row['rankable'] for row in with_unstable)
+    everything = rank_records(None, by='tc_eliashberg_H')  # every campaign of the profile
+    assert len(everything) >= sum(r['rankable'] for r in campaign['a'][0] + campaign['b'][0])
+    assert len(rank_records('screen-a', limit=3)) == 3
+
+
+def test_records_carry_uuid_and_every_key(campaign):
+    rows = records('screen-b')
+    assert len(rows) == 10
+    assert all(len(row['uuid']) == 36 for row in rows)
+    assert {'tc_eliashberg_H_K', 'delta_tc_eliashberg_K', 'schema_version', 'status'} <= set(rows[0])
+
+
+def test_status_counts(campaign):
+    status = campaign_status('screen-a')
+    stored, _ = campaign['a']
+    assert len(status.points) == 40 and status.done == 40
+    assert status.counts['unstable'] == sum(not r['rankable'] for r in stored)
+    assert {'screen-a', 'screen-b'} <= set(campaign_groups())
+
+
+def test_cli_rank_formats(campaign):
+    table = invoke('rank', 'screen-a', '--by', 'I2_H', '--limit', '5')
+    assert table.exit_code == 0, table.output
+    lines = table.output.strip().splitlines()
+    assert lines[0].split()[0] == 'I2_H_eV2_per_A2' and len(lines) == 6
+    marked = invoke('rank', 'screen-a', '--include-unstable')
+    assert any(line.lstrip().startswith('!') for line in marked.output.splitlines())
+    as_json = json.loads(invoke('rank', '--by', 'tc_eliashberg', '--format', 'json').output)
+    assert as_json[0]['tc_eliashberg_K'] >= as_json[-1]['tc_eliashberg_K'] and 'uuid' in as_json[0]
+    as_csv = list(csv.DictReader(io.StringIO(invoke('rank', 'screen-b', '--format', 'csv').output)))
+    assert as_csv and all(row['uuid'] for row in as_csv)
+
+
+def test_cli_export_status_and_errors(campaign, tmp_path):
+    out = tmp_path / 'a.csv'
+    result = invoke('export', 'screen-a', '--format', 'csv', '-o', str(out))
+    assert result.exit_code == 0, result.output
+    assert len(list(csv.DictReader(out.open()))) == 40
+    status = invoke('campaign', 'status', 'screen-a')
+    assert status.exit_code == 0 and '40/40 done' in status.output
+    for args in (
+        ('rank', 'nope'),
+        ('export', 'nope'),
+        ('campaign', 'status', 'nope'),
+        ('plot', 'nope', '--kind', 'a2f', '-o', 'x.png'),
+    ):
+        bad = invoke(*args)
+        assert bad.exit_code != 0 and "no group 'nope'" in bad.output and 'Traceback' not in bad.output
+
+
+def test_cli_plots(campaign, tmp_path):
+    for kind in ('ih2-vs-pressure', 'tc-vs-area', 'lambda-vs-pressure'):
+        path = tmp_path / f'{kind}.png'
+        result = invoke('plot', 'screen-a', '--kind', kind, '-o', str(path), '--include-unstable')
+        assert result.exit_code == 0, result.output
+        assert path.stat().st_size > 10_000
+    bad = invoke('plot', 'screen-a', '--kind', 'tc-vs-area', '-o', str(tmp_path / 'x.bmp'))
+    assert bad.exit_code != 0 and 'unsupported format' in bad.output
