@@ -179,13 +179,14 @@ def _sweep_covers(group_label: str, candidate: str, pressures: list[float]) -> b
 
 
 def _build(campaign, candidate, pressures: list[float], codes, family: str, concurrency: int):
-    protocol = candidate.protocol or campaign.protocol
-    overrides = recursive_merge(
-        {'pseudo_family': family, 'alpha2f': {'pseudo_family': family, 'mu_star': campaign.mu_star}},
-        {'clean_workdir': True, 'run_enatom': campaign.run_enatom},
-    )
-    overrides = recursive_merge(overrides, dict(campaign.overrides))
-    overrides = recursive_merge(overrides, dict(candidate.overrides or {}))
+    protocol = campaign.effective_protocol(candidate)
+    # Finished points keep their retrieved files and database nodes; their scratch folders are cleaned by default.
+    base = {
+        'pseudo_family': family,
+        'clean_workdir': True,
+        'alpha2f': {'pseudo_family': family, 'mu_star': campaign.mu_star},
+    }
+    overrides = recursive_merge(base, campaign.effective_overrides(candidate))
     structure = orm.StructureData(pymatgen=candidate.build_structure())
     try:
         return SweepWorkChain.get_builder_from_protocol(

@@ -148,13 +148,19 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         )
 
     @staticmethod
-    def validate_inputs(value, _):
-        """Check CELL.press against ``pressure`` and that ``run_enatom`` comes with inputs in ``enatom``."""
+    def validate_inputs(value, ctx):
+        """Check CELL.press against ``pressure`` and that ``run_enatom`` comes with inputs in ``enatom``.
+
+        When the namespace is exposed without ``relax`` and ``structure_pressure`` (``enatom.sweep``), only the
+        enatom check applies: the exposing WorkChain sets those per point.
+        """
         if 'run_enatom' in value and value['run_enatom'].value and not value.get('enatom'):
             return (
                 '`run_enatom=True` needs the `enatom` inputs (EnatomWorkChain without structure and clean_workdir); '
                 "build them with get_builder_from_protocol(..., overrides={'run_enatom': True})."
             )
+        if 'structure_pressure' not in ctx or 'relax' not in ctx:
+            return None
         if not value.get('relax'):
             if 'structure_pressure' not in value:
                 return 'without `relax` inputs, `structure_pressure` (GPa of the already relaxed structure) is needed.'
