@@ -5,6 +5,7 @@ These are starting geometries only: every workflow relaxes them at the requested
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -106,14 +107,20 @@ def _orbit(space_group: str, representative: tuple[float, float, float]) -> list
     import numpy as np
     import spglib
 
-    for hall_number in range(1, 531):
-        if spglib.get_spacegroup_type(hall_number).international_short == space_group:
-            break
-    else:
-        raise InputValidationError(f'unknown space group symbol {space_group!r}')
-    operations = spglib.get_symmetry_from_database(hall_number)
+    operations = spglib.get_symmetry_from_database(_hall_number(space_group))
     images = np.einsum('oij,j->oi', operations['rotations'], np.asarray(representative, dtype=float))
     images = np.mod(images + operations['translations'], 1.0)
     images[np.isclose(images, 1.0, atol=1e-8)] = 0.0
     unique = np.unique(np.round(images, 8), axis=0)
     return unique.tolist()
+
+
+@functools.cache
+def _hall_number(space_group: str) -> int:
+    """Return spglib's Hall number of the standard setting of ``space_group`` (Hermann–Mauguin short symbol)."""
+    import spglib
+
+    for hall_number in range(1, 531):
+        if spglib.get_spacegroup_type(hall_number).international_short == space_group:
+            return hall_number
+    raise InputValidationError(f'unknown space group symbol {space_group!r}')

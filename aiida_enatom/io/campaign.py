@@ -196,7 +196,7 @@ def _check_overrides(value: Any, loc: tuple[str | int, ...] = (), depth: int = 0
                 raise _FieldError(loc, f'key {_show(key)} is not a string; keys are namelist or input names')
             if not _OVERRIDE_KEY.fullmatch(key) or len(key) > 64:
                 raise _FieldError(
-                    (*loc, key), "is not a valid key; use letters, digits and '_' (optionally an index like '(1)')"
+                    loc, f"key {_show(key)} is not valid; use letters, digits and '_' (optionally an index like '(1)')"
                 )
             if depth == 0 and key in _META_KEYS:
                 raise _FieldError((key,), f'set the campaign field {_META_KEYS[key]!r} instead of an override')
@@ -267,9 +267,8 @@ def _read_structure_file(path: pathlib.Path):
     except Exception as exception:  # noqa: BLE001
         errors.append(f'pw.x input: {exception}')
     detail = ' '.join('; '.join(errors).split())
-    raise ValueError(
-        f'{path} is not a readable structure file (CIF, POSCAR/CONTCAR or pw.x input): {_show(detail, 200)}'
-    )
+    detail = detail if len(detail) <= 200 else detail[:197] + '...'
+    raise ValueError(f'{path} is not a readable structure file (CIF, POSCAR/CONTCAR or pw.x input): {detail}')
 
 
 def _check_geometry(structure) -> None:
@@ -328,6 +327,9 @@ class Candidate(BaseModel):
     overrides: dict[str, Any] = Field(default_factory=dict)
 
     _structure: Any = PrivateAttr(default=None)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.label, self.structure, self.prototype, self.lattice_constant, self.pressures))
 
     @field_validator('label')
     @classmethod
@@ -389,10 +391,10 @@ class Candidate(BaseModel):
     @model_validator(mode='after')
     def _build(self) -> Candidate:
         if (self.structure is None) == (self.prototype is None):
-            both = 'both' if self.structure is not None else 'neither'
+            given = 'both structure and prototype' if self.structure is not None else 'neither structure nor prototype'
             raise ValueError(
-                f'{both} structure and prototype given; give either structure (a CIF, POSCAR or pw.x input file) or '
-                f'prototype (one of {", ".join(PROTOTYPES)})'
+                f'{given} given; give either structure (a CIF, POSCAR or pw.x input file) or prototype (one of '
+                f'{", ".join(PROTOTYPES)})'
             )
         if self.lattice_constant is not None and self.prototype is None:
             raise _FieldError(('lattice_constant',), 'only applies to a prototype; a structure file has its own cell')
@@ -487,6 +489,9 @@ class Campaign(BaseModel):
 
     _source: pathlib.Path | None = PrivateAttr(default=None)
 
+    def __hash__(self) -> int:
+        return hash((type(self), self.name, self.protocol, self.candidates))
+
     @field_validator('name')
     @classmethod
     def _name(cls, value: str) -> str:
@@ -566,13 +571,15 @@ class Campaign(BaseModel):
         labels: dict[str, int] = {}
         sources: dict[tuple, int] = {}
         for index, candidate in enumerate(self.candidates):
-            if candidate.label in labels:
+            folded = candidate.label.casefold()
+            if folded in labels:
+                first = self.candidates[labels[folded]].label
                 raise _FieldError(
                     ('candidates', index, 'label'),
-                    f'{candidate.label!r} is already the label of candidates[{labels[candidate.label]}]; '
-                    'give each candidate a unique label',
+                    f'{candidate.label!r} is already the label of candidates[{labels[folded]}] ({first!r}; labels are '
+                    'compared ignoring case); give each candidate a unique label',
                 )
-            labels[candidate.label] = index
+            labels[folded] = index
             if candidate.structure is not None:
                 key: tuple = ('file', candidate.structure)
             else:
@@ -802,6 +809,8 @@ def _parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
         mark = getattr(exception, 'problem_mark', None) or getattr(exception, 'context_mark', None)
         at = f' at line {mark.line + 1}, column {mark.column + 1}' if mark is not None else ''
         problem = getattr(exception, 'problem', None) or str(exception)
+        context = getattr(exception, 'context', None)
+        problem = f'{problem} ({context})' if context else problem
         raise InputValidationError(_one_line(f'{where}: not valid YAML{at}: {problem}')) from None
     except RecursionError:
         raise InputValidationError(f'{where}: nested too deeply to be a campaign file') from None
@@ -818,8 +827,9 @@ def _check_nodes(root: yaml.Node, where: str) -> None:
         node = stack.pop()
         if id(node) in seen:
             raise InputValidationError(
-                f'{where}: line {node.start_mark.line + 1}: YAML aliases (*name) are not supported; write the value '
-                'out, or put shared settings in the campaign-level overrides'
+                f'{where}: the value at line {node.start_mark.line + 1} is reused through a YAML alias (&name ... '
+                '*name); aliases are not supported: write the value out, or put shared settings in the campaign-level '
+                'overrides'
             )
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
@@ -829,8 +839,8 @@ def _check_nodes(root: yaml.Node, where: str) -> None:
                     if key.value in keys:
                         raise InputValidationError(
                             _one_line(
-                                f'{where}: line {key.start_mark.line + 1}: key {key.value!r} is repeated (first at '
-                                f'line {keys[key.value]}); give each key once'
+                                f'{where}: key {key.value!r} is repeated (lines {keys[key.value]} and '
+                                f'{key.start_mark.line + 1}); give each key once'
                             )
                         )
                     keys[key.value] = key.start_mark.line + 1
