@@ -72,9 +72,10 @@ def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None
         return
     if daemon:
         _check_daemon()
-    execute_plan(
-        plan, max_active=max_active or campaign.max_active, daemon=daemon, on_event=lambda line: echo.echo_report(line)
-    )
+    from aiida_enatom.cli.logs import explain_expected_messages
+
+    with explain_expected_messages():
+        execute_plan(plan, max_active=max_active or campaign.max_active, daemon=daemon, on_event=echo.echo_report)
     echo.echo_success(f'campaign {plan.group_label!r}: see `aiida-enatom campaign status {plan.group_label}`')
     echo.echo(plan.group_label)
 

@@ -69,8 +69,7 @@ def cmd_launch_enatom(
         overrides['pseudo_family'] = pseudo_family
     try:
         builder = EnatomWorkChain.get_builder_from_protocol(
-            codes['pw'],
-            codes['pp'],
+            codes,
             structure,
             protocol=protocol,
             overrides=overrides,

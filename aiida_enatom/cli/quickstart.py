@@ -69,7 +69,10 @@ def cmd_quickstart(campaign_file: pathlib.Path | None, output_dir: pathlib.Path,
             f'running campaign {plan.group_label!r} in this process: {sum(len(s.pressures) for s in plan.sweeps)} '
             'point(s); follow it with `aiida-enatom campaign status` or `verdi process list` in another shell'
         )
-        execute_plan(plan, max_active=campaign.max_active, daemon=False, on_event=echo.echo_report)
+        from aiida_enatom.cli.logs import explain_expected_messages
+
+        with explain_expected_messages():
+            execute_plan(plan, max_active=campaign.max_active, daemon=False, on_event=echo.echo_report)
     _report(plan.group_label, output_dir)
 
 

@@ -204,8 +204,7 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     @classmethod
     def get_builder_from_protocol(
         cls,
-        pw_code,
-        pp_code,
+        codes,
         structure,
         protocol=None,
         overrides=None,
@@ -218,8 +217,8 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
 
         Parameters
         ----------
-        pw_code, pp_code : orm.AbstractCode or str
-            Codes for ``quantumespresso.pw`` and ``quantumespresso.pp`` (or their labels).
+        codes : mapping of str to orm.AbstractCode or str
+            Codes (or labels) keyed ``'pw'`` and ``'pp'``, as for the other enatom WorkChains.
         structure : orm.StructureData
             The relaxed unit cell.
         protocol : str, optional
@@ -240,10 +239,10 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         -------
         ProcessBuilder
         """
-        if isinstance(pw_code, str):
-            pw_code = orm.load_code(pw_code)
-        if isinstance(pp_code, str):
-            pp_code = orm.load_code(pp_code)
+        from aiida_enatom.workflows.alpha2f import _load_codes
+
+        codes = _load_codes(codes, ('pw', 'pp'))
+        pw_code, pp_code = codes['pw'], codes['pp']
         inputs = cls.get_protocol_inputs(protocol, overrides)
         scf_overrides = recursive_merge({'pseudo_family': inputs['pseudo_family']}, inputs.get('scf', {}))
         scf = PwBaseWorkChain.get_builder_from_protocol(

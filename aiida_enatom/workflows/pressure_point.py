@@ -268,8 +268,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         builder.alpha2f = alpha2f
         if run_enatom:
             enatom = EnatomWorkChain.get_builder_from_protocol(
-                codes['pw'],
-                codes['pp'],
+                {'pw': codes['pw'], 'pp': codes['pp']},
                 structure,
                 protocol=protocol,
                 overrides=recursive_merge({'pseudo_family': inputs['pseudo_family']}, enatom_overrides),

@@ -80,8 +80,7 @@ def al_enatom_node(enatom_codes, al_family):
     from aiida_enatom.workflows.enatom import EnatomWorkChain
 
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('Al'),
         protocol='test',
         overrides={'pseudo_family': al_family.label, 'keep_potentials': True},
@@ -99,8 +98,7 @@ def h3s_enatom_node(enatom_codes, h3s_family):
     from aiida_enatom.workflows.enatom import EnatomWorkChain
 
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('H3S', primitive=False),
         protocol='test',
         overrides={'pseudo_family': h3s_family.label},

@@ -31,8 +31,7 @@ def test_protocols(enatom_codes, al_family):
     assert {'fast', 'balanced', 'stringent'} <= set(EnatomWorkChain.get_available_protocols())
     assert EnatomWorkChain.get_default_protocol() == 'balanced'
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('Al'),
         protocol='fast',
         overrides={'pseudo_family': al_family.label},
@@ -42,8 +41,7 @@ def test_protocols(enatom_codes, al_family):
     assert builder.scf.pw.parameters['ELECTRONS']['conv_thr'] == 1.0e-10
     assert 'structure' not in builder.scf.pw
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('Al'),
         protocol='test',
         overrides={'pseudo_family': al_family.label},
@@ -124,8 +122,7 @@ def test_bad_amplitude(enatom_codes, al_family, amplitude, match):
     from aiida.engine import run_get_node
 
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('Al'),
         protocol='test',
         overrides={'pseudo_family': al_family.label},
@@ -141,8 +138,7 @@ def test_two_supercell_specifications(enatom_codes, al_family):
     from aiida.engine import run_get_node
 
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('Al'),
         protocol='test',
         overrides={'pseudo_family': al_family.label},
@@ -158,8 +154,7 @@ def test_incompatible_fft_grid(enatom_codes, al_family):
     from aiida.engine import run_get_node
 
     builder = EnatomWorkChain.get_builder_from_protocol(
-        enatom_codes['pw'],
-        enatom_codes['pp'],
+        enatom_codes,
         prototype('Al'),
         protocol='test',
         overrides={'pseudo_family': al_family.label},

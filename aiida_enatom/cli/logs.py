@@ -1,0 +1,49 @@
+"""Console messages of in-process runs that a newcomer would misread, reworded where they are expected.
+
+pw.x ends a vc-relax with an SCF in a fresh plane-wave basis; when the stress of that SCF exceeds ``press_conv_thr``
+(Pulay stress), aiida-quantumespresso's parser logs the exit message of status 501 at ERROR level, and
+``PwRelaxWorkChain`` handles it by design: the pre-relaxation accepts it, the main relax runs again from the final
+cell (meta-convergence). On the console that reads as a failure ("Error: The ionic minimization cycle converged
+but ..."). While a campaign runs in this process, that one message is shown at REPORT level with what happens next;
+the log stored on the node is untouched (``verdi process report`` still shows the original).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+__all__ = ('explain_expected_messages',)
+
+#: Exact message → (console text). Only messages that a workflow handles by design belong here.
+EXPECTED = {
+    'The ionic minimization cycle converged but the thresholds are exceeded in the final SCF.': (
+        'pw.x: the final SCF of a vc-relax, in a fresh plane-wave basis, exceeds the stress threshold (Pulay '
+        'stress, exit status 501); aiida-quantumespresso relaxes again from the final cell (meta-convergence), or '
+        'accepts it for the pre-relaxation'
+    ),
+}
+
+
+class _Reword(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = EXPECTED.get(record.getMessage())
+        if text is not None:
+            record.msg, record.args = text, ()
+            record.levelno, record.levelname = 23, 'REPORT'  # aiida's REPORT level
+        return True
+
+
+@contextlib.contextmanager
+def explain_expected_messages() -> Iterator[None]:
+    """Reword :data:`EXPECTED` messages on the console handlers of the ``aiida`` logger while the block runs."""
+    handlers = logging.getLogger('aiida').handlers
+    rewording = _Reword()
+    for handler in handlers:
+        handler.addFilter(rewording)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(rewording)

@@ -1,0 +1,108 @@
+"""A finished campaign: pressure continuation (ionic steps saved) and engine overhead per point.
+
+Usage (on the profile that ran the campaign)::
+
+    python benchmarks/bench_campaign.py GROUP [--cold]
+
+For every ``enatom.sweep`` of the group it prints, per pressure, the ionic (BFGS) steps and wall time of the vc-relax
+started from the previous pressure's cell. With ``--cold`` it also runs, for each pressure after the first, the
+same vc-relax from the sweep's starting structure (a cold start, with the pre-relaxation if the protocol has one) and
+prints the steps and wall time saved. For every pressure point it prints the engine overhead: point wall time minus
+Quantum ESPRESSO's own wall time, as a ratio of the QE time (target ≤ 5 % at ``fast``), with the split used by
+``bench_pressure_point.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+TARGET_OVERHEAD = 0.05
+
+
+def relax_rows(sweep) -> list[tuple[float, int, float, object]]:
+    """(target GPa, ionic steps, wall s, node) of each vc-relax of a sweep, in pressure order."""
+    rows = []
+    for link in sweep.base.links.get_outgoing().all():
+        if not link.link_label.startswith('relax_'):
+            continue
+        node = link.node
+        pressure = node.inputs.base_relax.pw.parameters['CELL']['press'] / 10.0
+        steps = node.outputs.output_trajectory.numsteps if 'output_trajectory' in node.outputs else 0
+        rows.append((pressure, int(steps), (node.mtime - node.ctime).total_seconds(), node))
+    return sorted(rows, key=lambda row: row[0])
+
+
+def cold_relax(sweep, warm) -> tuple[int, float]:
+    """Run the vc-relax of ``warm`` again from the sweep's input structure; return (ionic steps, wall s)."""
+    from aiida.engine import run_get_node
+
+    builder = warm.get_builder_restart()
+    builder.structure = sweep.inputs.structure
+    if 'base_init_relax' in sweep.inputs.relax:
+        init = sweep.inputs.relax.base_init_relax
+        builder.base_init_relax = init._inputs(prune=True) if hasattr(init, '_inputs') else init
+        parameters = builder.base_init_relax['pw']['parameters'].get_dict()
+        parameters['CELL']['press'] = warm.inputs.base_relax.pw.parameters['CELL']['press']
+        from aiida import orm
+
+        builder.base_init_relax['pw']['parameters'] = orm.Dict(parameters)
+    _, node = run_get_node(builder)
+    steps = node.outputs.output_trajectory.numsteps if 'output_trajectory' in node.outputs else 0
+    return int(steps), (node.mtime - node.ctime).total_seconds()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('group')
+    parser.add_argument('--cold', action='store_true', help='Also run cold-start relaxes for comparison.')
+    args = parser.parse_args()
+    from aiida import load_profile, orm
+
+    load_profile()
+    from bench_pressure_point import analyse
+
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': args.group}, tag='g')
+    query.append(orm.WorkChainNode, with_group='g', filters={'attributes.process_label': 'SweepWorkChain'})
+    sweeps = [node for (node,) in query.iterall()]
+    print(f'{len(sweeps)} sweep(s) in {args.group!r}')
+    saved_steps = saved_time = 0.0
+    for sweep in sweeps:
+        rows = relax_rows(sweep)
+        print(f'SweepWorkChain<{sweep.pk}> {sweep.base.extras.get("enatom_candidate", "")}')
+        for index, (pressure, steps, wall, node) in enumerate(rows):
+            line = f'  {pressure:7.1f} GPa  {"cold" if index == 0 else "warm"} relax: {steps:3d} steps {wall:7.1f} s'
+            if args.cold and index > 0:
+                cold_steps, cold_wall = cold_relax(sweep, node)
+                saved_steps += cold_steps - steps
+                saved_time += cold_wall - wall
+                line += f'   cold start: {cold_steps:3d} steps {cold_wall:7.1f} s'
+            print(line)
+    if args.cold:
+        print(f'continuation saved {saved_steps:.0f} ionic steps and {saved_time:.0f} s of vc-relax in total')
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': args.group}, tag='g')
+    query.append(orm.WorkChainNode, with_group='g', filters={'attributes.process_label': 'PressurePointWorkChain'})
+    ratios = []
+    for (point,) in query.iterall():
+        split = analyse(point)
+        overhead = split['total'] - split['qe']
+        ratio = overhead / split['qe'] if split['qe'] else float('nan')
+        ratios.append(ratio)
+        print(
+            f'  point {point.pk}: wall {split["total"]:7.1f} s, QE {split["qe"]:7.1f} s, overhead {overhead:6.1f} s '
+            f'({ratio:.3f} of QE), our calcfunctions {split["ours"]:.1f} s'
+        )
+    if ratios:
+        median = statistics.median(ratios)
+        print(f'engine overhead per point: median {median:.3f} of QE time (target {TARGET_OVERHEAD})')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The console rewording of expected pw.x messages during in-process campaign runs."""
+
+from __future__ import annotations
+
+import logging
+
+from aiida_enatom.cli.logs import EXPECTED, explain_expected_messages
+
+MESSAGE = 'The ionic minimization cycle converged but the thresholds are exceeded in the final SCF.'
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_expected_message_is_reworded_only_inside_the_block():
+    assert MESSAGE in EXPECTED
+    handler = _Capture()
+    logger = logging.getLogger('aiida')
+    logger.addHandler(handler)
+    child = logging.getLogger('aiida.test.calcjob')
+    try:
+        with explain_expected_messages():
+            child.error(MESSAGE)
+            child.error('Error in routine cdiaghg: S matrix not positive definite')
+        child.error(MESSAGE)
+    finally:
+        logger.removeHandler(handler)
+    reworded, other, outside = handler.records
+    assert reworded.levelname == 'REPORT' and 'meta-convergence' in reworded.getMessage()
+    assert other.levelname == 'ERROR'  # anything else stays an error
+    assert outside.levelname == 'ERROR' and outside.getMessage() == MESSAGE
+    assert not handler.filters
