@@ -63,10 +63,14 @@ MAX_PRESSURE_GPA = 1000.0
 MIN_INTERATOMIC_DISTANCE = 0.5
 #: Largest lattice constant (Å, exclusive) accepted for a prototype.
 MAX_LATTICE_CONSTANT = 20.0
+#: Most pressures of one candidate (a range with a tiny step is a typo, not a campaign).
 MAX_POINTS_PER_CANDIDATE = 100
+#: Most atoms in a structure file's cell.
 MAX_ATOMS = 500
+#: Largest campaign file and structure file read, bytes.
 MAX_FILE_BYTES = 1 << 20
 MAX_STRUCTURE_BYTES = 10 << 20
+#: Pressures are stored rounded to this many decimals (GPa), so that fingerprints compare exactly.
 PRESSURE_DECIMALS = 6
 
 _LABEL = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,63}')
@@ -80,7 +84,8 @@ _UNSAFE_TEXT = set('\'"`$;&|<>\\!')
 _LABEL_RULE = "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"
 _NAME_RULE = "letters, digits, '_', '-', '.' and '/' between parts, each part starting with a letter or digit"
 _PRESSURE_RULE = f'give pressures in (0, {MAX_PRESSURE_GPA:g}] GPa'
-_META_KEYS = {'pseudo_family': 'pseudo_family', 'run_enatom': 'run_enatom'}
+#: Meta keys of ``enatom.pressure_point`` that are campaign fields, hence refused as top-level overrides.
+_META_KEYS = ('pseudo_family', 'run_enatom')
 
 _Number = Annotated[float, Field(strict=True)]
 
@@ -117,7 +122,7 @@ def _check_text(value: str, max_length: int) -> str:
         raise ValueError(f'text of {len(value)} characters is too long; give at most {max_length}')
     if not value.isprintable():
         bad = next(char for char in value if not char.isprintable())
-        raise ValueError(f'{_show(value)} contains the control character {bad!r}; give one line of printable text')
+        raise ValueError(f'{_show(value)} contains the non-printable character {bad!r}; give one line of text')
     return value
 
 
@@ -199,7 +204,7 @@ def _check_overrides(value: Any, loc: tuple[str | int, ...] = (), depth: int = 0
                     loc, f"key {_show(key)} is not valid; use letters, digits and '_' (optionally an index like '(1)')"
                 )
             if depth == 0 and key in _META_KEYS:
-                raise _FieldError((key,), f'set the campaign field {_META_KEYS[key]!r} instead of an override')
+                raise _FieldError((key,), f'set the campaign field {key!r} instead of an override')
             result[key] = _check_overrides(item, (*loc, key), depth + 1)
         return result
     if isinstance(value, list | tuple):

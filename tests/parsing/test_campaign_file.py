@@ -104,6 +104,23 @@ def test_five_hydrides_file():
     assert {len(c.build_structure()) for c in campaign.candidates} == {4, 7, 11}
 
 
+def test_the_readme_example_validates(tmp_path):
+    """The annotated example of ``workflows/README.md`` is a valid campaign (given its structure file)."""
+    from pymatgen.io.cif import CifWriter
+
+    from aiida_enatom.common.structures import prototype_structure
+
+    readme = (WORKFLOWS / 'README.md').read_text()
+    example = readme.split('```yaml\n', 1)[1].split('```', 1)[0]
+    (tmp_path / 'structures').mkdir()
+    CifWriter(prototype_structure('H3S', lattice_constant=3.0)).write_file(tmp_path / 'structures' / 'my-phase.cif')
+    campaign = load_campaign(_write(tmp_path, example))
+    assert [candidate.formula for candidate in campaign.candidates] == ['H3S', 'LaH10', 'H3S']
+    assert campaign.candidates[0].pressures == (150.0, 200.0, 250.0, 300.0)
+    assert campaign.effective_protocol('my-phase') == 'balanced'
+    assert campaign.codes['pw'] == 'pw-7.2@cluster'
+
+
 # --- API ----------------------------------------------------------------------------------------------------------
 
 
@@ -334,7 +351,10 @@ BAD_FILES = {
         GOOD.replace('label: A', 'label: no'),
         ['candidates[0].label: input should be a valid string, got False', 'quote it'],
     ),
-    'description over two lines': ('description: "a\\nb"\n' + GOOD, ["description: 'a\\nb' contains the control"]),
+    'description over two lines': (
+        'description: "a\\nb"\n' + GOOD,
+        ["description: 'a\\nb' contains the non-printable character '\\n'"],
+    ),
     'override meta key': ('overrides: {run_enatom: true}\n' + GOOD, ['overrides.run_enatom: set the campaign field']),
     'override with a date': ('overrides: {a: 2024-01-01}\n' + GOOD, ['overrides.a: datetime.date(2024, 1, 1) (date)']),
     'override key with a space': ("overrides: {'bad key': 1}\n" + GOOD, ["overrides: key 'bad key' is not valid"]),
@@ -366,7 +386,7 @@ INJECTIONS = {
     'absolute group name': ('name: /etc/passwd\n' + GOOD, ["name: '/etc/passwd' is not a valid name; use letters"]),
     'parent folder in the name': ('name: a/../b\n' + GOOD, ["name: 'a/../b' is not a valid name"]),
     'ampersand in the name': ('name: a&b\n' + GOOD, ["(character '&' is not allowed)"]),
-    'NUL in the description': ('description: "a\\0b"\n' + GOOD, ["contains the control character '\\x00'"]),
+    'NUL in the description': ('description: "a\\0b"\n' + GOOD, ["contains the non-printable character '\\x00'"]),
     'quote in an override': (
         'overrides: {relax_base: {pw: {parameters: {SYSTEM: {smearing: "mv\'\\n/\\n&CONTROL"}}}}}\n' + GOOD,
         ['overrides.relax_base.pw.parameters.SYSTEM.smearing:', 'the character "\'" is not allowed'],
