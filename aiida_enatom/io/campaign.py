@@ -72,6 +72,8 @@ MAX_FILE_BYTES = 1 << 20
 MAX_STRUCTURE_BYTES = 10 << 20
 #: Pressures are stored rounded to this many decimals (GPa), so that fingerprints compare exactly.
 PRESSURE_DECIMALS = 6
+#: Smallest step of a pressure range, GPa.
+MIN_PRESSURE_STEP = 1e-3
 
 _LABEL = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,63}')
 _NAME_SEGMENT = r'[A-Za-z0-9][A-Za-z0-9_.-]*'
@@ -132,14 +134,21 @@ def _check_protocol(value: Any) -> Any:
     return value
 
 
+def _as_float(value: Any) -> float | None:
+    """Return ``value`` as a float if it is a real number (not a bool); ints too large for a float become ``inf``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _pressure(value: Any, loc: tuple[str | int, ...] = ()) -> float:
     """Return one pressure (GPa) as a float rounded to :data:`PRESSURE_DECIMALS`, or raise :class:`_FieldError`."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    pressure = _as_float(value)
+    if pressure is None:
         raise _FieldError(loc, f'{_show(value)} is not a number; {_PRESSURE_RULE} as plain numbers')
-    try:
-        pressure = float(value)
-    except OverflowError:
-        pressure = math.inf
     if not math.isfinite(pressure):
         raise _FieldError(loc, f'{_show(value)} is not a finite number; {_PRESSURE_RULE}')
     if pressure <= 0:
@@ -159,9 +168,11 @@ def _pressure_grid(value: Any) -> tuple[float, ...]:
         if missing:
             raise _FieldError((), f'the range has no {", ".join(missing)}; give start, stop and step (GPa)')
         start, stop = _pressure(value['start'], ('start',)), _pressure(value['stop'], ('stop',))
-        step = value['step']
-        if isinstance(step, bool) or not isinstance(step, int | float) or not math.isfinite(step) or step <= 0:
-            raise _FieldError(('step',), f'{_show(step)} is not a positive number; give the step in GPa, > 0')
+        step = _as_float(value['step'])
+        if step is None or not math.isfinite(step) or step < MIN_PRESSURE_STEP:
+            raise _FieldError(
+                ('step',), f'{_show(value["step"])} is not a step in GPa; give a number >= {MIN_PRESSURE_STEP:g}'
+            )
         if stop < start:
             raise _FieldError(('stop',), f'{stop:g} GPa is below start {start:g} GPa; give start <= stop')
         count = math.floor((stop - start) / step + 1e-9) + 1

@@ -266,7 +266,15 @@ BAD_FILES = {
     ),
     'range zero step': (
         GOOD.replace('[200]', '{start: 100, stop: 200, step: 0}'),
-        ['pressures.step: 0 is not a positive'],
+        ['pressures.step: 0 is not a step in GPa; give a number >= 0.001'],
+    ),
+    'range with a tiny step': (
+        GOOD.replace('[200]', '{start: 1, stop: 2, step: 1.0e-7}'),
+        ['pressures.step: 1e-07 is not a step in GPa; give a number >= 0.001'],
+    ),
+    'range with a huge integer step': (
+        GOOD.replace('[200]', '{start: 1, stop: 2, step: ' + '9' * 400 + '}'),
+        ['pressures.step: 9999', 'is not a step in GPa'],
     ),
     'range without step': (
         GOOD.replace('[200]', '{start: 100, stop: 200}'),
