@@ -22,6 +22,7 @@ from typing import Any
 from aiida import orm
 from aiida_quantumespresso.workflows.protocols.utils import recursive_merge
 
+from aiida_enatom.common.runner_tag import RUNNER_EXTRA, current_runner, runner_alive
 from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
@@ -69,11 +70,13 @@ def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int
             'extras.enatom_pressure_GPa',
             f'extras.{STATUS_EXTRA}',
             'attributes.process_state',
+            f'extras.{RUNNER_EXTRA}',
         ],
     )
     points: dict[tuple[str, float], list[tuple[int, str | None, bool]]] = {}
-    for pk, candidate, pressure, status, state in query.iterall():
-        terminated = state in ('finished', 'excepted', 'killed')
+    for pk, candidate, pressure, status, state, runner in query.iterall():
+        # an in-process point whose Python process is gone will never finish: count it as ended
+        terminated = state in ('finished', 'excepted', 'killed') or not runner_alive(runner)
         points.setdefault((candidate, float(pressure)), []).append((pk, status, terminated))
     return points
 
@@ -89,9 +92,19 @@ def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
             'attributes.process_label': SweepWorkChain.__name__,
             'attributes.process_state': {'in': ['created', 'waiting', 'running']},
         },
-        project=['id', 'extras.enatom_candidate', 'extras.enatom_pressures_GPa', 'extras.enatom_max_concurrent'],
+        project=[
+            'id',
+            'extras.enatom_candidate',
+            'extras.enatom_pressures_GPa',
+            'extras.enatom_max_concurrent',
+            f'extras.{RUNNER_EXTRA}',
+        ],
     )
-    return [(pk, cand, list(pressures or []), int(conc or 1)) for pk, cand, pressures, conc in query.iterall()]
+    return [
+        (pk, cand, list(pressures or []), int(conc or 1))
+        for pk, cand, pressures, conc, runner in query.iterall()
+        if runner_alive(runner)
+    ]
 
 
 def _load_codes(roles: dict[str, str], needed: tuple[str, ...]) -> dict[str, orm.AbstractCode]:
@@ -259,7 +272,7 @@ def execute_plan(
             while queue and (load == 0 or load + load_of(queue[0]) <= max_active):
                 sweep = queue.pop(0)
                 process = runner.instantiate_process(sweep.builder.process_class, **sweep.builder._inputs(prune=True))
-                _tag(process.node, sweep, group)
+                _tag(process.node, sweep, group, in_process=True)
                 task = runner.loop.create_task(process.step_until_terminated())
                 active[task] = (process.node.pk, load_of(sweep))
                 load += load_of(sweep)
@@ -281,9 +294,10 @@ def execute_plan(
     return submitted
 
 
-def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group) -> None:
+def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group, *, in_process: bool = False) -> None:
     node.base.extras.set_many(
         {
+            RUNNER_EXTRA: current_runner() if in_process else None,
             'enatom_campaign': group.label,
             'enatom_candidate': sweep.candidate,
             'enatom_pressures_GPa': sweep.pressures,

@@ -61,7 +61,7 @@ def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None
     try:
         plan = plan_campaign(campaign, max_active=max_active)
     except EnatomError as exception:
-        echo.echo_critical(f'{campaign_file}: {exception}')
+        echo.echo_critical(str(exception))
     if plan.reused:
         echo.echo_report(f'{len(plan.reused)} finished point(s) reused (extras lookup in group {plan.group_label!r})')
     if plan.active:

@@ -14,6 +14,7 @@ from typing import Any
 from aiida import orm
 
 from aiida_enatom.common.record import RANK_KEYS
+from aiida_enatom.common.runner_tag import RUNNER_EXTRA, runner_alive
 
 __all__ = (
     'TABLE_COLUMNS',
@@ -167,11 +168,13 @@ class CampaignStatus:
     @property
     def done(self) -> int:
         """Points in a terminal state."""
-        return sum(point.state not in ('queued', 'running', 'created') for point in self.points)
+        return sum(point.state not in ('queued', 'running', 'created', 'orphaned') for point in self.points)
 
 
-def _state(status: str | None, process_state: str | None, exit_status: int | None) -> str:
+def _state(status: str | None, process_state: str | None, exit_status: int | None, runner: str | None = None) -> str:
     if process_state in ('created', 'waiting', 'running'):
+        if not runner_alive(runner):
+            return 'orphaned'  # run in a Python process that is gone; a relaunch submits it again
         return 'running' if process_state != 'created' else 'created'
     if status:
         return status
@@ -200,19 +203,22 @@ def campaign_status(group: str) -> CampaignStatus:
             'extras.enatom_pressure_GPa',
             'extras.enatom_pressures_GPa',
             'extras.enatom_status',
+            f'extras.{RUNNER_EXTRA}',
         ],
     )
     points: list[PointState] = []
     planned: dict[tuple[str, float], int] = {}
     launched: set[tuple[str, float]] = set()
-    for pk, label, state, exit_status, candidate, pressure, pressures, status in query.iterall():
+    for pk, label, state, exit_status, candidate, pressure, pressures, status, runner in query.iterall():
         if label == SWEEP_LABEL:
-            if state in ('created', 'waiting', 'running'):
+            if state in ('created', 'waiting', 'running') and runner_alive(runner):
                 for value in pressures or []:
                     planned[(candidate, float(value))] = pk
             continue
         launched.add((candidate, float(pressure)))
-        points.append(PointState(pk, candidate, float(pressure), _state(status, state, exit_status), exit_status))
+        points.append(
+            PointState(pk, candidate, float(pressure), _state(status, state, exit_status, runner), exit_status)
+        )
     for (candidate, pressure), _ in planned.items():
         if (candidate, pressure) not in launched:
             points.append(PointState(None, candidate, pressure, 'queued', None))

@@ -13,6 +13,7 @@ from aiida_quantumespresso.workflows.pw.relax import PwRelaxWorkChain
 
 from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
 from aiida_enatom.calculations.functions.tabulate_sweep import tabulate_sweep
+from aiida_enatom.common.runner_tag import RUNNER_EXTRA, current_runner
 from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA, PressurePointWorkChain
@@ -259,6 +260,7 @@ class SweepWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             'enatom_pressure_GPa': pressure,
             'enatom_protocol': self.inputs.protocol.value if 'protocol' in self.inputs else 'custom',
             STATUS_EXTRA: 'running',
+            RUNNER_EXTRA: None if self.runner.is_daemon_runner else current_runner(),
         }
 
     def inspect_points(self):
