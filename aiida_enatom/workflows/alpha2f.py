@@ -7,7 +7,7 @@ from typing import Any
 
 from aiida import orm
 from aiida.common import AttributeDict
-from aiida.engine import ToContext, WorkChain
+from aiida.engine import ToContext, WorkChain, if_
 from aiida.plugins import CalculationFactory
 from aiida_quantumespresso.workflows.protocols.utils import ProtocolMixin, recursive_merge
 from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
@@ -17,6 +17,7 @@ from aiida_enatom.calculations.functions.check_partial_sum import check_partial_
 from aiida_enatom.calculations.functions.compute_fermi_pdos import compute_fermi_pdos
 from aiida_enatom.calculations.functions.compute_metrics import compute_metrics
 from aiida_enatom.calculations.functions.create_elph_meshes import create_elph_meshes
+from aiida_enatom.calculations.functions.locate_interpolated_minimum import locate_interpolated_minimum
 from aiida_enatom.calculations.functions.parse_matdyn_a2f import parse_matdyn_a2f
 from aiida_enatom.calculations.functions.split_alpha2f import split_alpha2f
 from aiida_enatom.data.alpha2f import Alpha2FData
@@ -28,7 +29,10 @@ Q2rCalculation = CalculationFactory('quantumespresso.q2r')
 MatdynCalculation = CalculationFactory('quantumespresso.matdyn')
 ProjwfcCalculation = CalculationFactory('quantumespresso.projwfc')
 
-__all__ = ('Alpha2FWorkChain',)
+__all__ = ('DIRECT_CHECK_DROPPED_KEYS', 'Alpha2FWorkChain')
+
+#: INPUTPH keys of the el-ph grid run that the direct single-q check drops (a plain phonon run at one q).
+DIRECT_CHECK_DROPPED_KEYS = ('electron_phonon', 'el_ph_sigma', 'el_ph_nsigma', 'fildvscf', 'trans', 'start_q', 'last_q')
 
 
 class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
@@ -37,8 +41,10 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     Outline: commensurate meshes → pw.x SCF with ``la2F`` on the dense k-mesh → pw.x SCF on the ph.x k-mesh (its
     ``parent_folder`` copies the ``a2Fsave`` file), together with projwfc.x on the dense SCF → ph.x el-ph
     (``electron_phonon='interpolated'``) → q2r.x (``la2F``; the real-space Γ files are retrieved) → matdyn.x
-    (phonon DOS and α²F on the fine q-mesh) → calcfunctions: parse α²F, split it by atom, check the partial sum
-    rule, assess dynamical stability, N_s(0) at E_F, metrics.
+    (phonon DOS and α²F on the fine q-mesh) → locate the most imaginary interpolated mode → if ph.x's grid is
+    stable but the interpolated mesh is not (and ``stability_direct_check``): ph.x directly at that q-point (same
+    SCF, no el-ph) → calcfunctions: parse α²F, split it by atom, check the partial sum rule, assess dynamical
+    stability (with the evidence that decided it), N_s(0) at E_F, metrics.
     """
 
     @classmethod
@@ -70,6 +76,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             valid_type=orm.Float,
             default=lambda: orm.Float(3.0),
             help='Imaginary-mode tolerance in meV: a phonon below -threshold marks the structure as unstable.',
+        )
+        spec.input(
+            'stability_direct_check',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(True),
+            help="If ph.x's q-grid is stable but matdyn's interpolated mesh is not, run ph.x directly at the worst "
+            'interpolated q-point and let it decide the verdict; if false, such a point stays unstable.',
         )
         spec.input(
             'sum_rule_tolerance',
@@ -119,12 +132,22 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             cls.inspect_q2r,
             cls.run_matdyn,
             cls.inspect_matdyn,
+            cls.locate_interpolated_minimum,
+            if_(cls.should_run_direct_check)(
+                cls.run_direct_check,
+                cls.inspect_direct_check,
+            ),
             cls.analyse,
             cls.results,
         )
         spec.output('alpha2f', valid_type=Alpha2FData, help='α²F for every smearing, with species partials.')
         spec.output('metrics', valid_type=orm.Dict, help='λ, moments, T_c estimates, per-species λ, I², η, etc.')
-        spec.output('stability', valid_type=orm.Dict, help='dynamically_stable and lowest_frequency_meV.')
+        spec.output(
+            'stability',
+            valid_type=orm.Dict,
+            help='dynamically_stable, lowest_frequency_meV and the evidence that decided them (ph_grid, '
+            'interpolated_mesh or direct_q).',
+        )
         spec.output('sum_rule', valid_type=orm.Dict, help='λ of the summed partials against matdyn.x, per smearing.')
         spec.output('fermi_dos', valid_type=orm.Dict, help='Atom-projected DOS at E_F (states/eV/spin/cell).')
         spec.output('matdyn_lambda', valid_type=orm.Dict, help='matdyn.x λ, ω_log and N(E_F) per smearing.')
@@ -160,6 +183,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             415,
             'ERROR_SUB_PROCESS_FAILED_MATDYN',
             message='matdyn.x failed or wrote no a2F.dos files: check that q2r ran with la2F and its folder exists.',
+        )
+        spec.exit_code(
+            416,
+            'ERROR_SUB_PROCESS_FAILED_DIRECT_CHECK',
+            message='ph.x at the worst interpolated q-point (the direct stability check) failed after the restarts '
+            'of EnatomPhBaseWorkChain: check its report; or set stability_direct_check to false (the point then '
+            'stays flagged unstable).',
         )
         spec.exit_code(
             420,
@@ -256,6 +286,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         builder.mu_star = orm.Float(inputs['mu_star'])
         builder.default_smearing_index = orm.Int(inputs['default_smearing_index'])
         builder.stability_threshold = orm.Float(inputs['stability_threshold'])
+        builder.stability_direct_check = orm.Bool(inputs['stability_direct_check'])
         builder.sum_rule_tolerance = orm.Float(inputs['sum_rule_tolerance'])
         builder.clean_workdir = orm.Bool(inputs['clean_workdir'])
         return builder
@@ -372,6 +403,58 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             self.report(f'MatdynCalculation<{node.pk}> retrieved {sorted(names)} but no a2F.dos1/lambda')
             return self.exit_codes.ERROR_SUB_PROCESS_FAILED_MATDYN
 
+    def locate_interpolated_minimum(self):
+        """Find the most imaginary mode of matdyn's mesh and whether ph.x must check its q-point directly."""
+        try:
+            self.ctx.interpolated = locate_interpolated_minimum(
+                matdyn_retrieved=self.ctx.matdyn.outputs.retrieved,
+                force_constants=self.ctx.q2r.outputs.force_constants,
+                ph_parameters=self.ctx.ph.outputs.output_parameters,
+                threshold=self.inputs.stability_threshold,
+                metadata={'call_link_label': 'locate_interpolated_minimum'},
+            )
+        except Exception as exception:  # noqa: BLE001 - a calcfunction failure becomes one exit code
+            self.report(f'locating the interpolated minimum failed: {type(exception).__name__}: {exception}')
+            return self.exit_codes.ERROR_ANALYSIS_FAILED.format(message=f'{type(exception).__name__}: {exception}')
+        summary = self.ctx.interpolated['summary']
+        self.report(
+            f'lowest frequency: ph.x grid {summary["lowest_frequency_coarse_grid_meV"]:.2f} meV, interpolated mesh '
+            f'{summary["interpolated_lowest_frequency_meV"]:.2f} meV at q = {summary["interpolated_worst_q"]} 2π/alat'
+        )
+
+    def should_run_direct_check(self) -> bool:
+        """Return whether the grid is stable, the interpolated mesh is not, and the direct check is switched on."""
+        needed = self.ctx.interpolated['summary']['direct_check_needed']
+        if needed and not self.inputs.stability_direct_check.value:
+            self.report(
+                'grid stable, interpolated mesh unstable, stability_direct_check is off: the point stays unstable'
+            )
+        return bool(needed and self.inputs.stability_direct_check.value)
+
+    def run_direct_check(self):
+        """Run ph.x (no el-ph) at the worst interpolated q-point, from the same SCF as the grid run."""
+        inputs = AttributeDict(self.exposed_inputs(EnatomPhBaseWorkChain, namespace='ph'))
+        inputs.ph.parent_folder = self.ctx.scf.outputs.remote_folder
+        inputs.qpoints = self.ctx.interpolated['qpoint']
+        parameters = inputs.ph.parameters.get_dict()
+        for key in DIRECT_CHECK_DROPPED_KEYS:
+            parameters.get('INPUTPH', {}).pop(key, None)
+        inputs.ph.parameters = orm.Dict(parameters)
+        inputs.clean_workdir = orm.Bool(False)
+        inputs.metadata.call_link_label = 'ph_direct_check'
+        node = self.submit(EnatomPhBaseWorkChain, **inputs)
+        summary = self.ctx.interpolated['summary']
+        self.report(
+            f'launching EnatomPhBaseWorkChain<{node.pk}> (direct check at q = {summary["interpolated_worst_q"]} '
+            f'2π/alat, crystal {summary["interpolated_worst_q_crystal"]})'
+        )
+        return ToContext(ph_direct_check=node)
+
+    def inspect_direct_check(self):
+        """Check the direct ph.x run."""
+        if not self.ctx.ph_direct_check.is_finished_ok:
+            return self._failed(self.ctx.ph_direct_check, self.exit_codes.ERROR_SUB_PROCESS_FAILED_DIRECT_CHECK)
+
     def analyse(self):
         """Run the calcfunctions: α²F, atom split, sum rule, stability, N_s(0) and metrics."""
         try:
@@ -395,10 +478,14 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 smearing_index=self.inputs.default_smearing_index,
                 metadata={'call_link_label': 'check_partial_sum'},
             )
+            direct = {}
+            if 'ph_direct_check' in self.ctx:
+                direct['direct_parameters'] = self.ctx.ph_direct_check.outputs.output_parameters
             self.ctx.stability = assess_stability(
                 ph_parameters=self.ctx.ph.outputs.output_parameters,
-                phonon_dos=self.ctx.matdyn.outputs.output_phonon_dos,
+                matdyn_retrieved=self.ctx.matdyn.outputs.retrieved,
                 threshold=self.inputs.stability_threshold,
+                **direct,
                 metadata={'call_link_label': 'assess_stability'},
             )
             self.ctx.fermi_dos = compute_fermi_pdos(
@@ -432,8 +519,14 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         self.out('meshes', self.ctx.meshes['summary'])
         # Instability first: with imaginary modes matdyn's λ also sums its ω < 0 bins while our moments leave them
         # out (and report their weight), so the sum rule is not a meaningful test of the split then.
-        if not self.ctx.stability['dynamically_stable']:
-            frequency = self.ctx.stability['lowest_frequency_meV']
+        stability = self.ctx.stability.get_dict()
+        self.report(
+            f'stability verdict from {stability.get("evidence")}: '
+            f'{"stable" if stability["dynamically_stable"] else "unstable"}, lowest frequency '
+            f'{stability["lowest_frequency_meV"]:.2f} meV (threshold {stability.get("threshold_meV")} meV)'
+        )
+        if not stability['dynamically_stable']:
+            frequency = stability['lowest_frequency_meV']
             self.report(f'dynamically unstable: lowest phonon frequency {frequency:.2f} meV')
             return self.exit_codes.ERROR_DYNAMICALLY_UNSTABLE.format(frequency=frequency)
         if self.ctx.sum_rule['passed'] and not self.ctx.sum_rule['passed_all']:
