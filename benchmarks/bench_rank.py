@@ -3,8 +3,9 @@
 Run with ``.venv/bin/python benchmarks/bench_rank.py [--points 10000]``. It creates a throw-away ``core.sqlite_dos``
 profile in a temporary AIIDA_PATH (``verdi presto``), stores realistic records (``tests/aiida/results/factory.py``:
 a finished PressurePointWorkChain node + its results Dict + campaign extras per point), then times the
-QueryBuilder queries behind ``aiida-enatom rank`` (table columns and full JSON rows), ``export`` and ``campaign
-status``. Prints medians of 5 repeats and the ratio to the targets (rank ≤ 0.5 s, status ≤ 1 s); exits 1 on a miss.
+QueryBuilder queries behind ``aiida-enatom rank`` (the default table: top 50 of the ranking over every point; full
+JSON rows; the whole ranking as CSV), ``export`` and ``campaign status``. Prints medians of 5 repeats and the ratio
+to the targets (rank ≤ 0.5 s, status ≤ 1 s; with a PostgreSQL profile, ≤ 2 s each); exits 1 on a miss.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-TARGETS = {'rank (table, top 20)': 0.5, 'rank (table, all)': 0.5, 'rank (json, top 20)': 0.5, 'status': 1.0}
+TARGETS = {'rank (table, top 50)': 0.5, 'rank (json, top 20)': 0.5, 'status': 1.0}
 #: Targets on PostgreSQL with 100 000 points (issue: ≤ 2 s).
 TARGETS_PSQL = dict.fromkeys(TARGETS, 2.0)
 
@@ -51,10 +52,11 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='enatom-bench-') as scratch:
         sys.path.insert(0, str(ROOT))
+        if args.profile is None:
+            os.environ['AIIDA_PATH'] = scratch  # before aiida is imported: it reads AIIDA_PATH once
         from aiida import load_profile
 
         if args.profile is None:
-            os.environ['AIIDA_PATH'] = scratch
             verdi = pathlib.Path(sys.executable).with_name('verdi')
             subprocess.run(
                 [str(verdi), 'presto', '--profile-name', 'bench', '--non-interactive'], check=True, capture_output=True
@@ -63,20 +65,20 @@ def main() -> int:
         group = f'bench-{args.points}'
 
         from aiida_enatom.results.query import campaign_status, rank_records, records
-        from tests.aiida.results.factory import point_records, store_points
+        from tests.aiida.results.factory import point_records, store_points_bulk
 
         if args.profile is not None and orm_group_exists(group):
             raise SystemExit(f'group {group} exists in profile {args.profile}; delete it first')
 
         start = time.perf_counter()
         stored = point_records(args.points)
-        for offset in range(0, len(stored), 1000):
-            store_points(stored[offset : offset + 1000], group)
+        for offset in range(0, len(stored), 5000):
+            store_points_bulk(stored[offset : offset + 5000], group)
         print(f'stored {args.points} points in {time.perf_counter() - start:.1f} s')
         backend = profile.storage_backend
         timings = {
-            'rank (table, top 20)': median_time(lambda: rank_records(group, by='area_H', limit=20)),
-            'rank (table, all)': median_time(lambda: rank_records(group, by='I2_H')),
+            'rank (table, top 50)': median_time(lambda: rank_records(group, by='area_H', limit=50)),
+            'rank (csv, all)': median_time(lambda: rank_records(group, by='I2_H')),
             'rank (json, top 20)': median_time(lambda: rank_records(group, by='tc_eliashberg', limit=20, full=True)),
             'status': median_time(lambda: campaign_status(group)),
             'export (json, all)': median_time(lambda: records(group), repeats=1),

@@ -24,6 +24,7 @@ from aiida_quantumespresso.workflows.protocols.utils import recursive_merge
 
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, current_runner, runner_alive
 from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.results.fetch import fetch_rows
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
 
@@ -74,7 +75,7 @@ def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int
         ],
     )
     points: dict[tuple[str, float], list[tuple[int, str | None, bool]]] = {}
-    for pk, candidate, pressure, status, state, runner in query.iterall():
+    for pk, candidate, pressure, status, state, runner in fetch_rows(query, n_plain=1):
         # an in-process point whose Python process is gone will never finish: count it as ended
         terminated = state in ('finished', 'excepted', 'killed') or not runner_alive(runner)
         points.setdefault((candidate, float(pressure)), []).append((pk, status, terminated))

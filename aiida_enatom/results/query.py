@@ -15,6 +15,7 @@ from aiida import orm
 
 from aiida_enatom.common.record import RANK_KEYS
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, runner_alive
+from aiida_enatom.results.fetch import fetch_rows
 
 __all__ = (
     'TABLE_COLUMNS',
@@ -108,7 +109,7 @@ def records(
     if limit is not None:
         query.limit(limit)
     rows = []
-    for uuid, pk, *values in query.iterall():
+    for uuid, pk, *values in fetch_rows(query, n_plain=2):
         row = dict(values[0]) if columns is None else dict(zip(columns, values, strict=True))
         row.update(uuid=uuid, pk=pk)
         rows.append(row)
@@ -209,7 +210,7 @@ def campaign_status(group: str) -> CampaignStatus:
     points: list[PointState] = []
     planned: dict[tuple[str, float], int] = {}
     launched: set[tuple[str, float]] = set()
-    for pk, label, state, exit_status, candidate, pressure, pressures, status, runner in query.iterall():
+    for pk, label, state, exit_status, candidate, pressure, pressures, status, runner in fetch_rows(query, 1):
         if label == SWEEP_LABEL:
             if state in ('created', 'waiting', 'running') and runner_alive(runner):
                 for value in pressures or []:

@@ -9,6 +9,8 @@ it fills a database fast.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import numpy as np
 
 from aiida_enatom.common.record import build_record
@@ -107,3 +109,74 @@ def store_points(records: list[dict], group_label: str) -> list[int]:
         nodes.append(node)
     group.add_nodes(nodes)
     return [node.pk for node in nodes]
+
+
+def store_points_bulk(records: list[dict], group_label: str) -> int:
+    """Store the same rows as :func:`store_points` through the storage backend's bulk insert (for 10⁴–10⁵ points).
+
+    One transaction: point nodes, results Dicts, their ``results`` RETURN links and the group membership, with the
+    same attributes and extras as the ORM path. Only the benchmark uses it: inserting row by row through the ORM
+    takes minutes for 10⁴ points, which measures the ORM, not the queries.
+    """
+    import uuid as uuid_module
+    from datetime import datetime
+
+    from aiida import orm
+    from aiida.manage import get_manager
+    from aiida.orm.entities import EntityTypes
+
+    backend = get_manager().get_profile_storage()
+    group, _ = orm.Group.collection.get_or_create(group_label)
+    user = orm.User.collection.get_default().pk
+    now = datetime.now(UTC)
+
+    def row(node_type, process_type, attributes, extras):
+        return {
+            'uuid': str(uuid_module.uuid4()),
+            'node_type': node_type,
+            'process_type': process_type,
+            'label': '',
+            'description': '',
+            'ctime': now,
+            'mtime': now,
+            'user_id': user,
+            'attributes': attributes,
+            'extras': extras,
+            'repository_metadata': {},
+        }
+
+    points, dicts = [], []
+    for record in records:
+        points.append(
+            row(
+                'process.workflow.workchain.WorkChainNode.',
+                'aiida.workflows:enatom.pressure_point',
+                {
+                    'process_label': 'PressurePointWorkChain',
+                    'process_state': 'finished',
+                    'exit_status': 0 if record['rankable'] else 452,
+                    'sealed': True,
+                },
+                {
+                    'enatom_campaign': group_label,
+                    'enatom_candidate': record['candidate'],
+                    'enatom_formula': record['formula'],
+                    'enatom_pressure_GPa': record['target_pressure_GPa'],
+                    'enatom_protocol': record['protocol'],
+                    'enatom_status': record['status'],
+                },
+            )
+        )
+        dicts.append(row('data.core.dict.Dict.', None, record, {}))
+    with backend.transaction():
+        point_ids = backend.bulk_insert(EntityTypes.NODE, points, allow_defaults=True)
+        dict_ids = backend.bulk_insert(EntityTypes.NODE, dicts, allow_defaults=True)
+        backend.bulk_insert(
+            EntityTypes.LINK,
+            [
+                {'input_id': p, 'output_id': d, 'label': 'results', 'type': 'return'}
+                for p, d in zip(point_ids, dict_ids, strict=True)
+            ],
+        )
+        backend.bulk_insert(EntityTypes.GROUP_NODE, [{'dbgroup_id': group.pk, 'dbnode_id': p} for p in point_ids])
+    return len(point_ids)
