@@ -92,6 +92,16 @@ def test_quickstart_file():
     assert len(campaign.candidates[0].build_structure()) == 4  # the Im-3m primitive cell
 
 
+def test_small_cells_file():
+    campaign = load_campaign(WORKFLOWS / 'small-cells.yaml')
+    assert {candidate.formula: candidate.pressures for candidate in campaign.candidates} == {
+        'H3S': (200.0, 250.0),
+        'CaH6': (250.0, 300.0),
+        'MgH6': (300.0, 350.0),
+    }
+    campaign.check_elements({'H', 'S', 'Ca', 'Mg'}, 'offline')  # the offline family covers it
+
+
 def test_five_hydrides_file():
     campaign = load_campaign(WORKFLOWS / 'five-hydrides.yaml')
     assert campaign.protocol == 'fast'
