@@ -28,7 +28,7 @@ from aiida_enatom.results.fetch import fetch_rows
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
 
-__all__ = ('FINISHED_STATUSES', 'LaunchPlan', 'SweepPlan', 'execute_plan', 'plan_campaign')
+__all__ = ('FINISHED_STATUSES', 'LaunchPlan', 'SweepPlan', 'execute_plan', 'local_runner', 'plan_campaign')
 
 #: Point states that count as done: a relaunch reuses them.
 FINISHED_STATUSES = ('ok', 'unstable', 'sum_rule_failed')
@@ -237,6 +237,7 @@ def execute_plan(
     list of int
         PKs of the sweeps submitted.
     """
+    runner = None if daemon else local_runner()  # before anything is stored
     group, _ = orm.Group.collection.get_or_create(plan.group_label)
     submitted: list[int] = []
 
@@ -261,10 +262,6 @@ def execute_plan(
                 'run `campaign launch` again later; it submits only what is missing'
             )
         return submitted
-
-    from aiida.manage import get_manager
-
-    runner = get_manager().get_runner()
 
     async def run_all() -> None:
         active: dict[asyncio.Future, tuple[int, int]] = {}
@@ -293,6 +290,22 @@ def execute_plan(
 
     runner.run_until_complete(asyncio.ensure_future(run_all(), loop=runner.loop))
     return submitted
+
+
+def local_runner():
+    """Return a runner for processes run in this Python process, with no broker connection.
+
+    An in-process run needs no broker, and a profile's ZeroMQ broker runs only next to its daemon: asking the default
+    runner for a communicator would wait for a broker that is not there. The runner is installed as the global one,
+    so that calcfunctions and sub-processes run on it too. Processes run this way stop with this Python process
+    (Ctrl-C); ``verdi process kill`` cannot reach them.
+    """
+    from aiida.manage import get_manager
+
+    manager = get_manager()
+    runner = manager.create_runner(communicator=None)
+    manager.set_runner(runner)
+    return runner
 
 
 def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group, *, in_process: bool = False) -> None:

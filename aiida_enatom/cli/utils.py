@@ -75,7 +75,10 @@ def launch_process(builder, daemon: bool) -> None:
         echo.echo_success(f'submitted {process_name}<{node.pk}> to the daemon')
         echo.echo(str(node.pk))
         return
+    from aiida_enatom.campaign.launch import local_runner
+
     echo.echo_report(f'running {process_name} in this process; this can take a while')
+    local_runner()
     _, node = run_get_node(builder)
     state = 'finished ok' if node.is_finished_ok else f'failed with exit status {node.exit_status}'
     (echo.echo_success if node.is_finished_ok else echo.echo_warning)(f'{process_name}<{node.pk}> {state}')
