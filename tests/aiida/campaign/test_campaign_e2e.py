@@ -95,6 +95,17 @@ def test_launch_creates_points_with_records_and_extras(launched):
 
 
 @pytest.mark.slow
+def test_every_record_traces_to_its_qe_calculations(launched):
+    for point in _points():
+        query = orm.QueryBuilder()
+        query.append(orm.Dict, filters={'id': point.outputs.results.pk}, tag='record')
+        query.append(orm.CalcJobNode, with_descendants='record', project='attributes.process_label')
+        labels = {label for (label,) in query.all()}
+        # the vc-relax of the sweep, the SCFs, ph.x, q2r.x and matdyn.x are all ancestors of the record
+        assert {'PwCalculation', 'EnatomPhCalculation', 'Q2rCalculation', 'MatdynCalculation'} <= labels, labels
+
+
+@pytest.mark.slow
 def test_sweep_relaxes_in_order_from_the_previous_cell(launched):
     sweep = _points()[0].caller
     assert sweep.process_label == 'SweepWorkChain' and sweep.is_finished_ok
