@@ -187,7 +187,8 @@ def _state(status: str | None, process_state: str | None, exit_status: int | Non
 def campaign_status(group: str) -> CampaignStatus:
     """Return the state of every point of ``group``: two queries (points, and sweeps for points not yet launched).
 
-    Points of an active sweep that it has not launched yet (their vc-relax is still running) are ``queued``.
+    Points of an active sweep that it has not launched yet (their vc-relax is still running) are ``queued``; those of
+    a sweep whose in-process runner is gone are ``orphaned`` (``campaign launch`` submits them again).
     """
     query = orm.QueryBuilder()
     query.append(orm.Group, filters={'label': group}, tag='group')
@@ -208,21 +209,21 @@ def campaign_status(group: str) -> CampaignStatus:
         ],
     )
     points: list[PointState] = []
-    planned: dict[tuple[str, float], int] = {}
+    planned: dict[tuple[str, float], str] = {}
     launched: set[tuple[str, float]] = set()
     for pk, label, state, exit_status, candidate, pressure, pressures, status, runner in fetch_rows(query, 1):
         if label == SWEEP_LABEL:
-            if state in ('created', 'waiting', 'running') and runner_alive(runner):
+            if state in ('created', 'waiting', 'running'):
                 for value in pressures or []:
-                    planned[(candidate, float(value))] = pk
+                    planned[(candidate, float(value))] = 'queued' if runner_alive(runner) else 'orphaned'
             continue
         launched.add((candidate, float(pressure)))
         points.append(
             PointState(pk, candidate, float(pressure), _state(status, state, exit_status, runner), exit_status)
         )
-    for (candidate, pressure), _ in planned.items():
+    for (candidate, pressure), state in planned.items():
         if (candidate, pressure) not in launched:
-            points.append(PointState(None, candidate, pressure, 'queued', None))
+            points.append(PointState(None, candidate, pressure, state, None))
     points.sort(key=lambda point: (point.candidate, point.pressure_GPa))
     failed = [point.pk for point in points if point.pk is not None and point.state in ('failed', 'excepted', 'killed')]
     return CampaignStatus(group, points, _last_reports(failed))

@@ -100,3 +100,38 @@ def test_cli_plots(campaign, tmp_path):
         assert path.stat().st_size > 10_000
     bad = invoke('plot', 'screen-a', '--kind', 'tc-vs-area', '-o', str(tmp_path / 'x.bmp'))
     assert bad.exit_code != 0 and 'unsupported format' in bad.output
+
+
+def test_orphaned_in_process_sweep(aiida_profile):
+    """A sweep left 'running' by a Python process that is gone: its points are orphaned; a relaunch re-plans them."""
+    import socket
+    import subprocess
+    import sys
+
+    from aiida import orm
+    from aiida.engine import ProcessState
+
+    from aiida_enatom.campaign.launch import _active_sweeps
+    from aiida_enatom.common.runner_tag import current_runner
+
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True)
+    group = orm.Group(label='orphans').store()
+    for runner, candidate in ((f'{socket.gethostname()}:{int(dead.stdout)}', 'gone'), (current_runner(), 'alive')):
+        node = orm.WorkChainNode()
+        node.set_process_label('SweepWorkChain')
+        node.set_process_state(ProcessState.RUNNING)
+        node.store()
+        node.base.extras.set_many(
+            {
+                'enatom_campaign': 'orphans',
+                'enatom_candidate': candidate,
+                'enatom_pressures_GPa': [100.0, 150.0],
+                'enatom_max_concurrent': 2,
+                'enatom_runner': runner,
+            }
+        )
+        group.add_nodes(node)
+    states = {(point.candidate, point.state) for point in campaign_status('orphans').points}
+    assert states == {('gone', 'orphaned'), ('alive', 'queued')}
+    assert [sweep[1] for sweep in _active_sweeps('orphans')] == ['alive']
+    assert 'orphaned 2' in invoke('campaign', 'status', 'orphans').output
