@@ -34,12 +34,6 @@ def median_time(function, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def orm_group_exists(label: str) -> bool:
-    from aiida import orm
-
-    return bool(orm.QueryBuilder().append(orm.Group, filters={'label': label}).count())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--points', type=int, default=10_000)
@@ -47,7 +41,7 @@ def main() -> int:
         '--profile',
         default=None,
         help='Use this existing profile (e.g. a PostgreSQL one from `aiida-enatom setup --production` in a scratch '
-        'AIIDA_PATH) instead of a throw-away SQLite one; points go to the group "bench-<N>".',
+        'AIIDA_PATH) instead of a throw-away SQLite one; points go to a new group "bench-<N>-<time>".',
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='enatom-bench-') as scratch:
@@ -62,13 +56,10 @@ def main() -> int:
                 [str(verdi), 'presto', '--profile-name', 'bench', '--non-interactive'], check=True, capture_output=True
             )
         profile = load_profile(args.profile or 'bench')
-        group = f'bench-{args.points}'
+        group = f'bench-{args.points}-{int(time.time())}'
 
         from aiida_enatom.results.query import campaign_status, rank_records, records
         from tests.aiida.results.factory import point_records, store_points_bulk
-
-        if args.profile is not None and orm_group_exists(group):
-            raise SystemExit(f'group {group} exists in profile {args.profile}; delete it first')
 
         start = time.perf_counter()
         stored = point_records(args.points)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from aiida_enatom.results.query import TABLE_COLUMNS
+from aiida_enatom.common.record import TABLE_COLUMNS
 
 FORMATS = ('table', 'csv', 'json')
 

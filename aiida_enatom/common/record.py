@@ -27,9 +27,13 @@ __all__ = (
     'RANK_KEYS',
     'SCHEMA_VERSION',
     'STATUSES',
+    'SUMMARY_EXTRA',
+    'SUMMARY_KEYS',
+    'TABLE_COLUMNS',
     'build_record',
     'check_schema_version',
     'point_status',
+    'record_summary',
 )
 
 SCHEMA_VERSION = 1
@@ -69,6 +73,42 @@ RANK_KEYS: dict[str, str] = {
     'tc_allen_dynes': 'tc_allen_dynes_K',
     'lambda_H': 'lambda_H',
 }
+
+
+#: Columns of ``rank`` and ``export --format csv`` (record keys; ``uuid`` and ``pk`` are added).
+TABLE_COLUMNS = (
+    'formula',
+    'candidate',
+    'target_pressure_GPa',
+    'pressure_GPa',
+    'protocol',
+    'status',
+    'lambda',
+    'lambda_H',
+    'area_meV',
+    'area_H_meV',
+    'I2_H_eV2_per_A2',
+    'eta_H_eV_per_A2',
+    'tc_allen_dynes_K',
+    'tc_eliashberg_K',
+    'tc_eliashberg_H_K',
+    'tc_leavens_carbotte_H_K',
+    'delta_tc_eliashberg_K',
+    'lowest_frequency_meV',
+)
+
+#: Extra on a pressure point holding a copy of the record's table columns, rank keys and status: an index for fast
+#: ranking (a record of ~150 keys is stored out of line by PostgreSQL and decompressed on every key access).
+#: The record output stays the source of truth; the copy is written by the WorkChain that writes the record.
+SUMMARY_EXTRA = 'enatom_summary'
+SUMMARY_KEYS = tuple(
+    dict.fromkeys((*TABLE_COLUMNS, *RANK_KEYS.values(), 'rankable', 'schema_version', 'mu_star', 'smearing_index'))
+)
+
+
+def record_summary(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the :data:`SUMMARY_KEYS` of a record (None where absent)."""
+    return {key: record.get(key) for key in SUMMARY_KEYS}
 
 
 def point_status(dynamically_stable: bool, sum_rule_passed: bool) -> str:

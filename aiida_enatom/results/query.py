@@ -13,7 +13,7 @@ from typing import Any
 
 from aiida import orm
 
-from aiida_enatom.common.record import RANK_KEYS
+from aiida_enatom.common.record import RANK_KEYS, SUMMARY_EXTRA, SUMMARY_KEYS, TABLE_COLUMNS
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, runner_alive
 from aiida_enatom.results.fetch import fetch_rows
 
@@ -29,28 +29,6 @@ __all__ = (
 
 POINT_LABEL = 'PressurePointWorkChain'
 SWEEP_LABEL = 'SweepWorkChain'
-
-#: Columns of ``rank --format table|csv`` (record keys; ``uuid`` and ``pk`` added).
-TABLE_COLUMNS = (
-    'formula',
-    'candidate',
-    'target_pressure_GPa',
-    'pressure_GPa',
-    'protocol',
-    'status',
-    'lambda',
-    'lambda_H',
-    'area_meV',
-    'area_H_meV',
-    'I2_H_eV2_per_A2',
-    'eta_H_eV_per_A2',
-    'tc_allen_dynes_K',
-    'tc_eliashberg_K',
-    'tc_eliashberg_H_K',
-    'tc_leavens_carbotte_H_K',
-    'delta_tc_eliashberg_K',
-    'lowest_frequency_meV',
-)
 
 
 def _points_query(group: str | None) -> orm.QueryBuilder:
@@ -79,14 +57,15 @@ def records(
     order_by: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Return results records as flat dicts with ``uuid`` and ``pk``, in one query.
+    """Return results records as flat dicts with ``uuid`` and ``pk``.
 
     Parameters
     ----------
     group : str, optional
         Campaign group label; all pressure points of the profile when None.
     columns : tuple of str, optional
-        Record keys to project (faster); the whole record when None.
+        Record keys to return. When they are all :data:`~aiida_enatom.common.record.SUMMARY_KEYS`, one query over the
+        points' summary extra answers; else (and for ``None``: whole records) the ``results`` Dicts are read.
     include_unrankable : bool
         Include unstable, sum-rule-failed points (their ``status`` says which).
     order_by : str, optional
@@ -94,26 +73,54 @@ def records(
     limit : int, optional
         At most this many rows.
     """
+    if columns is not None and set(columns) <= set(SUMMARY_KEYS):
+        return _summary_rows(group, columns, include_unrankable, order_by, limit)
+    if order_by is not None or limit is not None or not include_unrankable:
+        # rank on the summaries, then read the whole records of the rows that made it (one more query)
+        ranked = _summary_rows(group, ('rankable',), include_unrankable, order_by, limit)
+        full = _record_rows([row['pk'] for row in ranked], columns)
+        return [full[row['pk']] for row in ranked if row['pk'] in full]
     query = _points_query(group)
-    filters: dict[str, Any] = {}
-    if not include_unrankable:
-        filters['attributes.rankable'] = True
-    if order_by is not None:
-        filters[f'attributes.{order_by}'] = {'>': -1.0e300}
     projections = ['attributes'] if columns is None else [f'attributes.{column}' for column in columns]
-    query.append(
-        orm.Dict, with_incoming='point', edge_filters={'label': 'results'}, filters=filters, project=projections
-    )
+    query.append(orm.Dict, with_incoming='point', edge_filters={'label': 'results'}, project=projections)
+    return [_row(uuid, pk, values, columns) for uuid, pk, *values in fetch_rows(query, n_plain=2)]
+
+
+def _row(uuid: str, pk: int, values: list[Any], columns: tuple[str, ...] | None) -> dict[str, Any]:
+    row = dict(values[0]) if columns is None else dict(zip(columns, values, strict=True))
+    row.update(uuid=uuid, pk=pk)
+    return row
+
+
+def _summary_rows(
+    group: str | None, columns: tuple[str, ...], include_unrankable: bool, order_by: str | None, limit: int | None
+) -> list[dict[str, Any]]:
+    """One query over the points' summary extras (small JSON, no join to the record Dicts)."""
+    query = _points_query(group)
+    tag = f'extras.{SUMMARY_EXTRA}'
+    filters: dict[str, Any] = {'attributes.process_label': POINT_LABEL, f'{tag}.schema_version': {'>': 0}}
+    if not include_unrankable:
+        filters[f'{tag}.rankable'] = True
     if order_by is not None:
-        query.order_by({orm.Dict: [{f'attributes.{order_by}': {'order': 'desc', 'cast': 'f'}}]})
+        filters[f'{tag}.{order_by}'] = {'>': -1.0e300}
+    query.add_filter('point', filters)
+    query.add_projection('point', ['uuid', 'id', *(f'{tag}.{column}' for column in columns)])
+    if order_by is not None:
+        query.order_by({'point': [{f'{tag}.{order_by}': {'order': 'desc', 'cast': 'f'}}]})
     if limit is not None:
         query.limit(limit)
-    rows = []
-    for uuid, pk, *values in fetch_rows(query, n_plain=2):
-        row = dict(values[0]) if columns is None else dict(zip(columns, values, strict=True))
-        row.update(uuid=uuid, pk=pk)
-        rows.append(row)
-    return rows
+    return [_row(uuid, pk, values, columns) for uuid, pk, *values in fetch_rows(query, n_plain=2)]
+
+
+def _record_rows(pks: list[int], columns: tuple[str, ...] | None) -> dict[int, dict[str, Any]]:
+    """Whole (or ``columns`` of) records of the points ``pks``, keyed by point PK (one query)."""
+    if not pks:
+        return {}
+    query = orm.QueryBuilder()
+    query.append(orm.WorkChainNode, filters={'id': {'in': pks}}, tag='point', project=['uuid', 'id'])
+    projections = ['attributes'] if columns is None else [f'attributes.{column}' for column in columns]
+    query.append(orm.Dict, with_incoming='point', edge_filters={'label': 'results'}, project=projections)
+    return {pk: _row(uuid, pk, values, columns) for uuid, pk, *values in fetch_rows(query, n_plain=2)}
 
 
 def rank_records(
@@ -126,7 +133,8 @@ def rank_records(
 ) -> list[dict[str, Any]]:
     """Rank points by ``by`` (a key of :data:`~aiida_enatom.common.record.RANK_KEYS`), best first.
 
-    Unstable or failed points are left out unless ``include_unstable``; their ``status`` then marks them.
+    Unstable or failed points are left out unless ``include_unstable``; their ``status`` then marks them. With
+    ``full`` the rows are whole records, else the table columns.
     """
     key = RANK_KEYS[by]
     columns = None if full else tuple(dict.fromkeys((*TABLE_COLUMNS, key, 'rankable')))

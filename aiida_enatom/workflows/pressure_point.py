@@ -14,6 +14,7 @@ from aiida_quantumespresso.workflows.pw.relax import PwRelaxWorkChain
 
 from aiida_enatom.calculations.functions.build_results_record import build_results_record
 from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
+from aiida_enatom.common.record import SUMMARY_EXTRA, record_summary
 from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
 from aiida_enatom.workflows.enatom import EnatomWorkChain
@@ -402,6 +403,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             self.report(f'cannot build the results record: {type(exception).__name__}: {exception}')
             return self.exit_codes.ERROR_RESULTS_RECORD.format(message=str(exception))
         self.out('results', record)
+        self.node.base.extras.set(SUMMARY_EXTRA, record_summary(record.get_dict()))
         self.report(f'results record: status {record["status"]}, rankable {record["rankable"]}')
         return None
 

@@ -13,7 +13,7 @@ from datetime import UTC
 
 import numpy as np
 
-from aiida_enatom.common.record import build_record
+from aiida_enatom.common.record import SUMMARY_EXTRA, build_record, record_summary
 from aiida_enatom.numerics.metrics import analyse_spectrum
 from aiida_enatom.numerics.species_metrics import species_metrics
 from aiida_enatom.numerics.spectra import Alpha2F
@@ -101,6 +101,7 @@ def store_points(records: list[dict], group_label: str) -> list[int]:
                 'enatom_pressure_GPa': record['target_pressure_GPa'],
                 'enatom_protocol': record['protocol'],
                 'enatom_status': record['status'],
+                SUMMARY_EXTRA: record_summary(record),
             }
         )
         result = orm.Dict(record).store()
@@ -164,6 +165,7 @@ def store_points_bulk(records: list[dict], group_label: str) -> int:
                     'enatom_pressure_GPa': record['target_pressure_GPa'],
                     'enatom_protocol': record['protocol'],
                     'enatom_status': record['status'],
+                    SUMMARY_EXTRA: record_summary(record),
                 },
             )
         )
