@@ -25,6 +25,7 @@ from aiida_quantumespresso.workflows.protocols.utils import recursive_merge
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, current_runner, runner_alive
 from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.results.fetch import fetch_rows
+from aiida_enatom.results.query import POINT_TYPE, SWEEP_TYPE
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
 
@@ -57,14 +58,12 @@ class LaunchPlan:
 
 def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int, str | None, bool]]]:
     """Map (candidate, pressure) → [(pk, status extra, terminated)] of the points in the group (one query)."""
-    from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
-
     query = orm.QueryBuilder()
     query.append(orm.Group, filters={'label': group_label}, tag='group')
     query.append(
         orm.WorkChainNode,
         with_group='group',
-        filters={'attributes.process_label': PressurePointWorkChain.__name__},
+        filters={'process_type': POINT_TYPE},
         project=[
             'id',
             'extras.enatom_candidate',
@@ -90,7 +89,7 @@ def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
         orm.WorkChainNode,
         with_group='group',
         filters={
-            'attributes.process_label': SweepWorkChain.__name__,
+            'process_type': SWEEP_TYPE,
             'attributes.process_state': {'in': ['created', 'waiting', 'running']},
         },
         project=[

@@ -27,8 +27,8 @@ __all__ = (
     'RANK_KEYS',
     'SCHEMA_VERSION',
     'STATUSES',
-    'SUMMARY_EXTRA',
     'SUMMARY_KEYS',
+    'SUMMARY_LINK',
     'TABLE_COLUMNS',
     'build_record',
     'check_schema_version',
@@ -97,10 +97,10 @@ TABLE_COLUMNS = (
     'lowest_frequency_meV',
 )
 
-#: Extra on a pressure point holding a copy of the record's table columns, rank keys and status: an index for fast
-#: ranking (a record of ~150 keys is stored out of line by PostgreSQL and decompressed on every key access).
-#: The record output stays the source of truth; the copy is written by the WorkChain that writes the record.
-SUMMARY_EXTRA = 'enatom_summary'
+#: Output link label of the record's summary: a small copy of its table columns, rank keys and status, written by the
+#: same calcfunction. Rankings query it: a record of ~150 keys is stored out of line by PostgreSQL (TOAST) and
+#: decompressed for every key a query reads. The record stays the full result.
+SUMMARY_LINK = 'results_summary'
 SUMMARY_KEYS = tuple(
     dict.fromkeys((*TABLE_COLUMNS, *RANK_KEYS.values(), 'rankable', 'schema_version', 'mu_star', 'smearing_index'))
 )

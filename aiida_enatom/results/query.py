@@ -13,7 +13,7 @@ from typing import Any
 
 from aiida import orm
 
-from aiida_enatom.common.record import RANK_KEYS, SUMMARY_EXTRA, SUMMARY_KEYS, TABLE_COLUMNS
+from aiida_enatom.common.record import RANK_KEYS, SUMMARY_KEYS, SUMMARY_LINK, TABLE_COLUMNS
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, runner_alive
 from aiida_enatom.results.fetch import fetch_rows
 
@@ -27,8 +27,9 @@ __all__ = (
     'records',
 )
 
-POINT_LABEL = 'PressurePointWorkChain'
-SWEEP_LABEL = 'SweepWorkChain'
+#: Process types (a plain, indexed column: cheaper to filter on than the process label inside the JSON attributes).
+POINT_TYPE = 'aiida.workflows:enatom.pressure_point'
+SWEEP_TYPE = 'aiida.workflows:enatom.sweep'
 
 
 def _points_query(group: str | None) -> orm.QueryBuilder:
@@ -38,14 +39,12 @@ def _points_query(group: str | None) -> orm.QueryBuilder:
         query.append(
             orm.WorkChainNode,
             with_group='group',
-            filters={'attributes.process_label': POINT_LABEL},
+            filters={'process_type': POINT_TYPE},
             tag='point',
             project=['uuid', 'id'],
         )
     else:
-        query.append(
-            orm.WorkChainNode, filters={'attributes.process_label': POINT_LABEL}, tag='point', project=['uuid', 'id']
-        )
+        query.append(orm.WorkChainNode, filters={'process_type': POINT_TYPE}, tag='point', project=['uuid', 'id'])
     return query
 
 
@@ -65,7 +64,7 @@ def records(
         Campaign group label; all pressure points of the profile when None.
     columns : tuple of str, optional
         Record keys to return. When they are all :data:`~aiida_enatom.common.record.SUMMARY_KEYS`, one query over the
-        points' summary extra answers; else (and for ``None``: whole records) the ``results`` Dicts are read.
+        records' small summaries answers; else (and for ``None``: whole records) the ``results`` Dicts are read.
     include_unrankable : bool
         Include unstable, sum-rule-failed points (their ``status`` says which).
     order_by : str, optional
@@ -95,18 +94,23 @@ def _row(uuid: str, pk: int, values: list[Any], columns: tuple[str, ...] | None)
 def _summary_rows(
     group: str | None, columns: tuple[str, ...], include_unrankable: bool, order_by: str | None, limit: int | None
 ) -> list[dict[str, Any]]:
-    """One query over the points' summary extras (small JSON, no join to the record Dicts)."""
+    """One query over the records' summaries (small JSON, not decompressed per key like the whole record)."""
     query = _points_query(group)
-    tag = f'extras.{SUMMARY_EXTRA}'
-    filters: dict[str, Any] = {'attributes.process_label': POINT_LABEL, f'{tag}.schema_version': {'>': 0}}
+    filters: dict[str, Any] = {}
     if not include_unrankable:
-        filters[f'{tag}.rankable'] = True
+        filters['attributes.rankable'] = True
     if order_by is not None:
-        filters[f'{tag}.{order_by}'] = {'>': -1.0e300}
-    query.add_filter('point', filters)
-    query.add_projection('point', ['uuid', 'id', *(f'{tag}.{column}' for column in columns)])
+        filters[f'attributes.{order_by}'] = {'>': -1.0e300}
+    query.append(
+        orm.Dict,
+        with_incoming='point',
+        edge_filters={'label': SUMMARY_LINK},
+        filters=filters,
+        tag='summary',
+        project=[f'attributes.{column}' for column in columns],
+    )
     if order_by is not None:
-        query.order_by({'point': [{f'{tag}.{order_by}': {'order': 'desc', 'cast': 'f'}}]})
+        query.order_by({'summary': [{f'attributes.{order_by}': {'order': 'desc', 'cast': 'f'}}]})
     if limit is not None:
         query.limit(limit)
     return [_row(uuid, pk, values, columns) for uuid, pk, *values in fetch_rows(query, n_plain=2)]
@@ -192,39 +196,51 @@ def _state(status: str | None, process_state: str | None, exit_status: int | Non
     return process_state or 'unknown'
 
 
+def _group_query(group: str, process_type: str, projections: list[str]) -> orm.QueryBuilder:
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': group}, tag='group')
+    query.append(orm.WorkChainNode, with_group='group', filters={'process_type': process_type}, project=projections)
+    return query
+
+
 def campaign_status(group: str) -> CampaignStatus:
-    """Return the state of every point of ``group``: two queries (points, and sweeps for points not yet launched).
+    """Return the state of every point of ``group``: one query for the sweeps, one for the points.
 
     Points of an active sweep that it has not launched yet (their vc-relax is still running) are ``queued``; those of
     a sweep whose in-process runner is gone are ``orphaned`` (``campaign launch`` submits them again).
     """
-    query = orm.QueryBuilder()
-    query.append(orm.Group, filters={'label': group}, tag='group')
-    query.append(
-        orm.WorkChainNode,
-        with_group='group',
-        filters={'attributes.process_label': {'in': [POINT_LABEL, SWEEP_LABEL]}},
-        project=[
+    planned: dict[tuple[str, float], str] = {}
+    sweeps = _group_query(
+        group,
+        SWEEP_TYPE,
+        [
             'id',
-            'attributes.process_label',
+            'attributes.process_state',
+            'extras.enatom_candidate',
+            'extras.enatom_pressures_GPa',
+            f'extras.{RUNNER_EXTRA}',
+        ],
+    )
+    for _, state, candidate, pressures, runner in fetch_rows(sweeps, 1):
+        if state in ('created', 'waiting', 'running'):
+            for value in pressures or []:
+                planned[(candidate, float(value))] = 'queued' if runner_alive(runner) else 'orphaned'
+    points_query = _group_query(
+        group,
+        POINT_TYPE,
+        [
+            'id',
             'attributes.process_state',
             'attributes.exit_status',
             'extras.enatom_candidate',
             'extras.enatom_pressure_GPa',
-            'extras.enatom_pressures_GPa',
             'extras.enatom_status',
             f'extras.{RUNNER_EXTRA}',
         ],
     )
     points: list[PointState] = []
-    planned: dict[tuple[str, float], str] = {}
     launched: set[tuple[str, float]] = set()
-    for pk, label, state, exit_status, candidate, pressure, pressures, status, runner in fetch_rows(query, 1):
-        if label == SWEEP_LABEL:
-            if state in ('created', 'waiting', 'running'):
-                for value in pressures or []:
-                    planned[(candidate, float(value))] = 'queued' if runner_alive(runner) else 'orphaned'
-            continue
+    for pk, state, exit_status, candidate, pressure, status, runner in fetch_rows(points_query, 1):
         launched.add((candidate, float(pressure)))
         points.append(
             PointState(pk, candidate, float(pressure), _state(status, state, exit_status, runner), exit_status)

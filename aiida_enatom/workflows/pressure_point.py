@@ -14,7 +14,6 @@ from aiida_quantumespresso.workflows.pw.relax import PwRelaxWorkChain
 
 from aiida_enatom.calculations.functions.build_results_record import build_results_record
 from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
-from aiida_enatom.common.record import SUMMARY_EXTRA, record_summary
 from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
 from aiida_enatom.workflows.enatom import EnatomWorkChain
@@ -112,6 +111,12 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             valid_type=orm.Dict,
             required=False,
             help='The versioned results record (aiida_enatom.common.record): every metric plus the query context.',
+        )
+        spec.output(
+            'results_summary',
+            valid_type=orm.Dict,
+            required=False,
+            help="A small copy of the record's table columns, rank keys and status, which rankings query.",
         )
         spec.expose_outputs(Alpha2FWorkChain, namespace='alpha2f')
         spec.expose_outputs(
@@ -402,9 +407,9 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         except Exception as exception:  # noqa: BLE001 - any calcfunction failure maps to one exit code
             self.report(f'cannot build the results record: {type(exception).__name__}: {exception}')
             return self.exit_codes.ERROR_RESULTS_RECORD.format(message=str(exception))
-        self.out('results', record)
-        self.node.base.extras.set(SUMMARY_EXTRA, record_summary(record.get_dict()))
-        self.report(f'results record: status {record["status"]}, rankable {record["rankable"]}')
+        self.out('results', record['record'])
+        self.out('results_summary', record['summary'])
+        self.report(f'results record: status {record["record"]["status"]}, rankable {record["record"]["rankable"]}')
         return None
 
     def on_terminated(self) -> None:

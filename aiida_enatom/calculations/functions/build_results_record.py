@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiida import orm
 from aiida.engine import calcfunction
 
-from aiida_enatom.common.record import build_record
+from aiida_enatom.common.record import build_record, record_summary
 
 __all__ = ('build_results_record',)
 
@@ -17,8 +17,12 @@ def build_results_record(
     structure: orm.StructureData,
     pressure: orm.Float,
     context: orm.Dict,
-) -> orm.Dict:
-    """Return the results record: every metric of the point plus the context a database query needs.
+) -> dict[str, orm.Dict]:
+    """Return the results record (``record``) and its summary (``summary``, the keys rankings query).
+
+    The record holds every metric of the point plus the context a database query needs; the summary is a small copy
+    of its table columns, rank keys and status (:data:`~aiida_enatom.common.record.SUMMARY_KEYS`), because databases
+    store a large JSON value out of line and decompress it for every key a query reads.
 
     Parameters
     ----------
@@ -37,16 +41,15 @@ def build_results_record(
     from pymatgen.core import Composition
 
     formula = Composition(ase.get_chemical_formula()).reduced_formula
-    return orm.Dict(
-        build_record(
-            metrics.get_dict(),
-            stability.get_dict(),
-            formula=formula,
-            candidate=context.get('candidate'),
-            protocol=context.get('protocol'),
-            target_pressure_gpa=context.get('target_pressure_GPa'),
-            pressure_gpa=pressure.value,
-            number_of_atoms=len(structure.sites),
-            volume_a3=structure.get_cell_volume(),
-        )
+    record = build_record(
+        metrics.get_dict(),
+        stability.get_dict(),
+        formula=formula,
+        candidate=context.get('candidate'),
+        protocol=context.get('protocol'),
+        target_pressure_gpa=context.get('target_pressure_GPa'),
+        pressure_gpa=pressure.value,
+        number_of_atoms=len(structure.sites),
+        volume_a3=structure.get_cell_volume(),
     )
+    return {'record': orm.Dict(record), 'summary': orm.Dict(record_summary(record))}

@@ -13,7 +13,7 @@ from datetime import UTC
 
 import numpy as np
 
-from aiida_enatom.common.record import SUMMARY_EXTRA, build_record, record_summary
+from aiida_enatom.common.record import SUMMARY_LINK, build_record, record_summary
 from aiida_enatom.numerics.metrics import analyse_spectrum
 from aiida_enatom.numerics.species_metrics import species_metrics
 from aiida_enatom.numerics.spectra import Alpha2F
@@ -101,11 +101,12 @@ def store_points(records: list[dict], group_label: str) -> list[int]:
                 'enatom_pressure_GPa': record['target_pressure_GPa'],
                 'enatom_protocol': record['protocol'],
                 'enatom_status': record['status'],
-                SUMMARY_EXTRA: record_summary(record),
             }
         )
         result = orm.Dict(record).store()
         result.base.links.add_incoming(node, link_type=LinkType.RETURN, link_label='results')
+        summary = orm.Dict(record_summary(record)).store()
+        summary.base.links.add_incoming(node, link_type=LinkType.RETURN, link_label=SUMMARY_LINK)
         node.seal()
         nodes.append(node)
     group.add_nodes(nodes)
@@ -146,7 +147,7 @@ def store_points_bulk(records: list[dict], group_label: str) -> int:
             'repository_metadata': {},
         }
 
-    points, dicts = [], []
+    points, dicts, summaries = [], [], []
     for record in records:
         points.append(
             row(
@@ -165,20 +166,20 @@ def store_points_bulk(records: list[dict], group_label: str) -> int:
                     'enatom_pressure_GPa': record['target_pressure_GPa'],
                     'enatom_protocol': record['protocol'],
                     'enatom_status': record['status'],
-                    SUMMARY_EXTRA: record_summary(record),
                 },
             )
         )
         dicts.append(row('data.core.dict.Dict.', None, record, {}))
+        summaries.append(row('data.core.dict.Dict.', None, record_summary(record), {}))
     with backend.transaction():
         point_ids = backend.bulk_insert(EntityTypes.NODE, points, allow_defaults=True)
         dict_ids = backend.bulk_insert(EntityTypes.NODE, dicts, allow_defaults=True)
-        backend.bulk_insert(
-            EntityTypes.LINK,
-            [
-                {'input_id': p, 'output_id': d, 'label': 'results', 'type': 'return'}
-                for p, d in zip(point_ids, dict_ids, strict=True)
-            ],
-        )
+        summary_ids = backend.bulk_insert(EntityTypes.NODE, summaries, allow_defaults=True)
+        links = [
+            {'input_id': p, 'output_id': d, 'label': label, 'type': 'return'}
+            for ids, label in ((dict_ids, 'results'), (summary_ids, SUMMARY_LINK))
+            for p, d in zip(point_ids, ids, strict=True)
+        ]
+        backend.bulk_insert(EntityTypes.LINK, links)
         backend.bulk_insert(EntityTypes.GROUP_NODE, [{'dbgroup_id': group.pk, 'dbnode_id': p} for p in point_ids])
     return len(point_ids)

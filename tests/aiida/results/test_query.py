@@ -119,6 +119,7 @@ def test_orphaned_in_process_sweep(aiida_profile):
     for runner, candidate in ((f'{socket.gethostname()}:{int(dead.stdout)}', 'gone'), (current_runner(), 'alive')):
         node = orm.WorkChainNode()
         node.set_process_label('SweepWorkChain')
+        node.set_process_type('aiida.workflows:enatom.sweep')
         node.set_process_state(ProcessState.RUNNING)
         node.store()
         node.base.extras.set_many(
