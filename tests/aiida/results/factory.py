@@ -78,6 +78,18 @@ def point_records(n_points: int, seed: int = 7, unstable_fraction: float = 0.2) 
     return records
 
 
+def point_extras(record: dict, group_label: str) -> dict:
+    """The campaign extras a sweep sets on a point, and ``enatom_status`` as the point sets it when it ends."""
+    return {
+        'enatom_campaign': group_label,
+        'enatom_candidate': record['candidate'],
+        'enatom_formula': record['formula'],
+        'enatom_pressure_GPa': record['target_pressure_GPa'],
+        'enatom_protocol': record['protocol'],
+        'enatom_status': record['status'],
+    }
+
+
 def store_points(records: list[dict], group_label: str) -> list[int]:
     """Store one finished point node + results Dict per record in group ``group_label``; return the point PKs."""
     from aiida import orm
@@ -93,16 +105,7 @@ def store_points(records: list[dict], group_label: str) -> list[int]:
         node.set_process_state(ProcessState.FINISHED)
         node.set_exit_status(0 if record['rankable'] else 452)
         node.store()
-        node.base.extras.set_many(
-            {
-                'enatom_campaign': group_label,
-                'enatom_candidate': record['candidate'],
-                'enatom_formula': record['formula'],
-                'enatom_pressure_GPa': record['target_pressure_GPa'],
-                'enatom_protocol': record['protocol'],
-                'enatom_status': record['status'],
-            }
-        )
+        node.base.extras.set_many(point_extras(record, group_label))
         result = orm.Dict(record).store()
         result.base.links.add_incoming(node, link_type=LinkType.RETURN, link_label='results')
         summary = orm.Dict(record_summary(record)).store()
@@ -159,14 +162,7 @@ def store_points_bulk(records: list[dict], group_label: str) -> int:
                     'exit_status': 0 if record['rankable'] else 452,
                     'sealed': True,
                 },
-                {
-                    'enatom_campaign': group_label,
-                    'enatom_candidate': record['candidate'],
-                    'enatom_formula': record['formula'],
-                    'enatom_pressure_GPa': record['target_pressure_GPa'],
-                    'enatom_protocol': record['protocol'],
-                    'enatom_status': record['status'],
-                },
+                point_extras(record, group_label),
             )
         )
         dicts.append(row('data.core.dict.Dict.', None, record, {}))
