@@ -100,7 +100,7 @@ def _report(group: str, output_dir: pathlib.Path) -> None:
         axes = screening.plot_tc_vs_area_screening(rows, which='both')
         axes[0].figure.savefig(output_dir / 'tc-vs-area.png', dpi=150)
     best = ranked[0] if ranked else (rows[0] if rows else None)
-    if best is not None:
+    if best is not None and 'alpha2f' in orm.load_node(best['pk']).outputs:
         _point_plots(orm.load_node(best['pk']), best, output_dir)
     if not ranked:
         echo.echo_warning(

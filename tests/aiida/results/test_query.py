@@ -136,3 +136,15 @@ def test_orphaned_in_process_sweep(aiida_profile):
     assert states == {('gone', 'orphaned'), ('alive', 'queued')}
     assert [sweep[1] for sweep in _active_sweeps('orphans')] == ['alive']
     assert 'orphaned 2' in invoke('campaign', 'status', 'orphans').output
+
+
+def test_quickstart_report_on_stored_records(campaign, tmp_path, capsys):
+    """The quickstart's last step: ranking table, summary.json and Figures 2 and 3 from the database."""
+    from aiida_enatom.cli.quickstart import _report
+
+    _report('screen-b', tmp_path)
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0].split()[0] == 'area_H_meV'
+    assert len(json.loads((tmp_path / 'summary.json').read_text())) == 10
+    for name in ('ih2-vs-pressure.png', 'tc-vs-area.png'):
+        assert (tmp_path / name).stat().st_size > 10_000
