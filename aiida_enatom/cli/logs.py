@@ -5,7 +5,8 @@ pw.x ends a vc-relax with an SCF in a fresh plane-wave basis; when the stress of
 ``PwRelaxWorkChain`` handles it by design: the pre-relaxation accepts it, the main relax runs again from the final
 cell (meta-convergence). On the console that reads as a failure ("Error: The ionic minimization cycle converged
 but ..."). While a campaign runs in this process, that one message is shown at REPORT level with what happens next;
-the log stored on the node is untouched (``verdi process report`` still shows the original).
+aiida-core's matching warning ("output parser returned exit code<501>") is left out. The log stored on the node is
+untouched (``verdi process report`` still shows the original).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-__all__ = ('explain_expected_messages',)
+__all__ = ('EXPECTED', 'REDUNDANT', 'explain_expected_messages')
 
 #: Exact message → (console text). Only messages that a workflow handles by design belong here.
 EXPECTED = {
@@ -26,9 +27,16 @@ EXPECTED = {
 }
 
 
+#: Message prefixes dropped from the console while the block runs, because a reworded line already says it.
+REDUNDANT = ('output parser returned exit code<501>:',)
+
+
 class _Reword(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        text = EXPECTED.get(record.getMessage())
+        message = record.getMessage()
+        if message.startswith(REDUNDANT):
+            return False
+        text = EXPECTED.get(message)
         if text is not None:
             record.msg, record.args = text, ()
             record.levelno, record.levelname = 23, 'REPORT'  # aiida's REPORT level

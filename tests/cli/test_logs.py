@@ -27,6 +27,7 @@ def test_expected_message_is_reworded_only_inside_the_block():
     try:
         with explain_expected_messages():
             child.error(MESSAGE)
+            child.warning(f'output parser returned exit code<501>: {MESSAGE}')  # dropped: said already
             child.error('Error in routine cdiaghg: S matrix not positive definite')
         child.error(MESSAGE)
     finally:
