@@ -296,12 +296,16 @@ def local_runner():
 
     An in-process run needs no broker, and a profile's ZeroMQ broker runs only next to its daemon: asking the default
     runner for a communicator would wait for a broker that is not there. The runner is installed as the global one,
-    so that calcfunctions and sub-processes run on it too. Processes run this way stop with this Python process
-    (Ctrl-C); ``verdi process kill`` cannot reach them.
+    so that calcfunctions and sub-processes run on it too; a global runner that already exists (a test session's, or
+    one made before in this process) is reused rather than replaced.
+    Processes run this way stop with this Python process (Ctrl-C); ``verdi process kill`` cannot reach them.
     """
     from aiida.manage import get_manager
 
     manager = get_manager()
+    existing = getattr(manager, '_runner', None)  # aiida-core has no public "is there a runner yet" call
+    if existing is not None and not existing.is_closed():
+        return existing  # e.g. the runner of a test session, or one this process already made
     runner = manager.create_runner(communicator=None)
     manager.set_runner(runner)
     return runner
