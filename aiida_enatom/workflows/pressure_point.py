@@ -165,7 +165,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 '`run_enatom=True` needs the `enatom` inputs (EnatomWorkChain without structure and clean_workdir); '
                 "build them with get_builder_from_protocol(..., overrides={'run_enatom': True})."
             )
-        if 'structure_pressure' not in ctx or 'relax' not in ctx:
+        if ctx is not None and ('structure_pressure' not in ctx or 'relax' not in ctx):
             return None
         if not value.get('relax'):
             if 'structure_pressure' not in value:
