@@ -203,8 +203,11 @@ def test_point_inspect_enatom(enatom_point_process, status, expected):
 def test_point_results_attach_enatom(enatom_point_process, h3s_structure):
     process = enatom_point_process
     process.ctx.relax = _finished('PwRelaxWorkChain', 0, {'output_structure': h3s_structure.clone()})
+    process.ctx.relaxed_structure = process.ctx.relax.outputs.output_structure
     process.ctx.pressure = orm.Float(200.0).store()
-    process.ctx.alpha2f = _finished('Alpha2FWorkChain', 0, {'metrics': orm.Dict({'lambda': 2.0})})
+    stability = orm.Dict({'dynamically_stable': True, 'lowest_frequency_meV': 20.0})
+    metrics = orm.Dict({'lambda': 2.0, 'mu_star': 0.1})
+    process.ctx.alpha2f = _finished('Alpha2FWorkChain', 0, {'metrics': metrics, 'stability': stability})
     enatom_outputs = {
         'supercell': h3s_structure.clone(),
         'dataset': orm.Dict({'natom': 4}),
@@ -218,3 +221,4 @@ def test_point_results_attach_enatom(enatom_point_process, h3s_structure):
     assert set(process.outputs['enatom']) >= {'supercell', 'dataset', 'fft_grid', 'metrics', 'sum_rules', 'atoms'}
     assert process.outputs['enatom']['metrics']['n_supercell_scf'] == 3
     assert process.outputs['alpha2f']['metrics']['lambda'] == 2.0
+    assert process.outputs['results']['status'] == 'ok' and process.outputs['results']['formula'] == 'H3S'
