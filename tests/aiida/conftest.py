@@ -61,3 +61,17 @@ def enatom_computer(aiida_profile, tmp_path_factory):
         computer.configure(safe_interval=0.0)
     computer.set_prepend_text(MPI_PREPEND_TEXT)
     return computer
+
+
+@pytest.fixture(autouse=True)
+def _restore_db_logging():
+    """Re-attach AiiDA's database log handler after each test.
+
+    A ``verdi``-style command run through click's runner reconfigures logging for the command line, which leaves
+    later in-process runs without their process reports in the database (seen as an empty ``verdi process report``
+    in the ph.x restart tests that ran after the CLI tests).
+    """
+    yield
+    from aiida.common.log import configure_logging
+
+    configure_logging(with_orm=True)
