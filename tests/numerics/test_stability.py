@@ -22,6 +22,7 @@ from aiida_enatom.numerics.stability import (
 )
 
 AL = Path(__file__).parents[1] / 'fixtures' / 'qe' / 'al_q333_qe67_soft_interpolation'
+AL_SPURIOUS = AL.parent / 'al_q333_qe67_spurious_interpolation'
 
 # ph.x 6.7, H3S (Im-3m) at 200 GPa, `balanced` protocol (q 4x4x4, k 12x12x12; this repository's offline PBE
 # family): the first frequencies (cm⁻¹) of the first three dynamical matrices, as printed in its aiida.out.
@@ -131,6 +132,33 @@ def test_real_al_grid_stable_mesh_and_direct_unstable():
     # With the 5 meV tolerance of the `test` protocol the same mesh is within the noise: stable, no check needed.
     assert not needs_direct_check(grid.lowest_meV, mesh.lowest_meV, 5.0)
     assert decide_stability(grid.lowest_meV, mesh.lowest_meV, 5.0).evidence == EVIDENCE_INTERPOLATED_MESH
+
+
+def _real_case(folder: Path) -> tuple[float, float, float]:
+    """Grid minimum, mesh minimum and direct-check minimum (meV) of a stored Al case."""
+    dyns = [parse_dyn_file(folder / f'al.dyn{index}') for index in range(1, 5)]
+    grid = coarse_grid_minimum([dyn.diagonal_q_point for dyn in dyns], [dyn.frequency_mev for dyn in dyns])
+    frequencies = parse_matdyn_frequencies(folder / 'phonon_frequencies.dat')
+    mesh = interpolated_minimum(frequencies.qpoints, frequencies.frequencies_cm1 * CM1_TO_MEV)
+    direct = parse_dyn_file(folder / 'al.dyn_direct')
+    np.testing.assert_allclose(direct.diagonal_q_point, mesh.qpoint_cartesian)  # ph.x ran at the worst mesh q
+    return (
+        grid.lowest_meV,
+        mesh.lowest_meV,
+        coarse_grid_minimum([direct.diagonal_q_point], [direct.frequency_mev]).lowest_meV,
+    )
+
+
+def test_real_al_spurious_interpolated_mode_is_removed_by_the_direct_check():
+    """fcc Al at 8.0 bohr, MV 0.01 Ry (fixture README): the mesh's −16.8 cm⁻¹ is an interpolation artefact."""
+    grid, mesh, direct = _real_case(AL_SPURIOUS)
+    assert grid == pytest.approx(81.334028 * CM1_TO_MEV, rel=1e-5)
+    assert mesh == pytest.approx(-16.7621 * CM1_TO_MEV)
+    assert direct == pytest.approx(19.441771 * CM1_TO_MEV, rel=1e-5)
+    assert needs_direct_check(grid, mesh, 1.0)
+    verdict = decide_stability(grid, mesh, 1.0, direct)
+    assert (verdict.dynamically_stable, verdict.evidence) == (True, EVIDENCE_DIRECT_Q)
+    assert verdict.lowest_meV == pytest.approx(direct)  # min(grid 10.1 meV, direct 2.41 meV)
 
 
 @pytest.mark.parametrize(

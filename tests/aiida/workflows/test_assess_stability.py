@@ -7,20 +7,26 @@ files; matdyn's retrieved folder holds the stored ``phonon_frequencies.dat``.
 
 from __future__ import annotations
 
+import gzip
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from aiida import orm
 from aiida.common import LinkType
+from aiida_quantumespresso.data.force_constants import ForceConstantsData
 
 from aiida_enatom.calculations.functions.assess_stability import assess_stability
+from aiida_enatom.calculations.functions.locate_interpolated_minimum import locate_interpolated_minimum
 from aiida_enatom.constants import CM1_TO_MEV
 from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.io.qe_dyn import parse_dyn_file
 
 QE = Path(__file__).parents[2] / 'fixtures' / 'qe'
 AL = QE / 'al_q333_qe67_soft_interpolation'
+AL_SPURIOUS = QE / 'al_q333_qe67_spurious_interpolation'
+H3S = QE / 'h3s_fast_qe67_soft_q'
 
 
 def _ph_parameters(*paths: Path) -> orm.Dict:
@@ -77,3 +83,45 @@ def test_al_interpolation_only_instability_is_confirmed_by_ph_x():
 def test_missing_frequency_file_is_named():
     with pytest.raises(InputValidationError, match=r'has no phonon_frequencies\.dat'):
         assess_stability(_ph_parameters(AL / 'al.dyn1'), orm.FolderData(), orm.Float(1.0))
+
+
+def test_h3s_former_fast_case_of_the_issue(tmp_path):
+    """H3S 200 GPa, k 8³ / MV 0.03 Ry (fixture README): grid stable, mesh −427 cm⁻¹, ph.x there −151 cm⁻¹."""
+    grid = _ph_parameters(*(H3S / f'dyn{index}.gz' for index in range(1, 9)))
+    retrieved = _retrieved(H3S / 'phonon_frequencies.dat')
+    constants = tmp_path / 'real_space_force_constants.dat'
+    constants.write_bytes(gzip.decompress((H3S / 'h3s.fc.gz').read_bytes()))
+    located = locate_interpolated_minimum(retrieved, ForceConstantsData(file=str(constants)), grid, orm.Float(3.0))
+    summary = located['summary'].get_dict()
+    assert summary['direct_check_needed'] is True
+    assert summary['lowest_frequency_coarse_grid_meV'] == pytest.approx(242.768761 * CM1_TO_MEV, rel=1e-6)
+    assert summary['interpolated_lowest_frequency_meV'] == pytest.approx(-427.3377 * CM1_TO_MEV)  # −53.0 meV
+    worst = [0.16238, 0.16238, 0.108253]
+    assert summary['interpolated_worst_q'] == pytest.approx(worst)
+    assert summary['interpolated_n_below_threshold'] == 5
+    # The q-point ph.x gets: aiida-quantumespresso writes xq = Cartesian q (1/Å, 2π included) × |a1| / 2π, and for
+    # this ibrav = 0 cell |a1| is alat, so ph.x runs exactly at the worst interpolated q.
+    qpoint = located['qpoint']
+    xq = qpoint.get_kpoints(cartesian=True)[0] * np.linalg.norm(qpoint.cell[0]) / (2.0 * np.pi)
+    np.testing.assert_allclose(xq, worst, atol=2e-6)
+
+    direct = _ph_parameters(H3S / 'dyn_direct_mv0.03.gz')
+    result = assess_stability(grid, retrieved, orm.Float(3.0), direct).get_dict()
+    assert (result['dynamically_stable'], result['evidence']) == (False, 'direct_q')
+    assert result['direct_check_q'] == pytest.approx(worst, abs=1e-6)
+    assert result['direct_check_lowest_frequency_meV'] == pytest.approx(-151.46503 * CM1_TO_MEV, rel=1e-5)
+    assert result['lowest_frequency_meV'] == result['direct_check_lowest_frequency_meV']  # −18.8 meV
+    assert result['interpolated_lowest_frequency_meV'] == pytest.approx(-427.3377 * CM1_TO_MEV)
+
+
+def test_al_spurious_interpolated_mode_is_stable_by_the_direct_check():
+    """fcc Al 8.0 bohr, MV 0.01 Ry (fixture README): mesh −16.8 cm⁻¹, ph.x there +19.4 cm⁻¹ → stable."""
+    grid = _ph_parameters(*(AL_SPURIOUS / f'al.dyn{index}' for index in range(1, 5)))
+    retrieved = _retrieved(AL_SPURIOUS / 'phonon_frequencies.dat')
+    direct = _ph_parameters(AL_SPURIOUS / 'al.dyn_direct')
+    result = assess_stability(grid, retrieved, orm.Float(1.0), direct).get_dict()
+    assert (result['dynamically_stable'], result['evidence']) == (True, 'direct_q')
+    assert result['interpolated_lowest_frequency_meV'] == pytest.approx(-16.7621 * CM1_TO_MEV)
+    assert result['direct_check_lowest_frequency_meV'] == pytest.approx(19.441771 * CM1_TO_MEV, rel=1e-5)
+    # min(grid +81.3 cm⁻¹, direct +19.4 cm⁻¹)
+    assert result['lowest_frequency_meV'] == result['direct_check_lowest_frequency_meV']
