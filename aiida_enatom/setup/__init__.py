@@ -5,7 +5,10 @@ The modules of this package hold the logic of ``aiida-enatom setup`` without any
 - :mod:`~aiida_enatom.setup.profile`: create or find the AiiDA profile (SQLite or PostgreSQL storage);
 - :mod:`~aiida_enatom.setup.codes`: the ``localhost`` computer and the ``InstalledCode`` of each QE executable;
 - :mod:`~aiida_enatom.setup.family`: the offline pseudopotential family and :func:`check_family_covers`;
-- :mod:`~aiida_enatom.setup.services`: start PostgreSQL and RabbitMQ on the loopback interface;
+- :mod:`~aiida_enatom.setup.postgres`, :mod:`~aiida_enatom.setup.rabbitmq`: start PostgreSQL and RabbitMQ on the
+  loopback interface (with :mod:`~aiida_enatom.setup.service`, :mod:`~aiida_enatom.setup.commands` and
+  :mod:`~aiida_enatom.setup.apt`, which only checks Debian packages: ``make system`` installs them);
+- :mod:`~aiida_enatom.setup.computer`: a computer of a batch scheduler (SLURM) with the QE codes on it;
 - :mod:`~aiida_enatom.setup.main`: :func:`run_setup`, which chains all of the above.
 
 Importing this package does not import AiiDA; the functions re-exported here import it when called.

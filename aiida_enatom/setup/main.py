@@ -111,7 +111,7 @@ def run_setup(
     SetupError
         If any step fails; the message says what to do.
     """
-    from aiida_enatom.setup import codes, family, profile, services
+    from aiida_enatom.setup import codes, family, postgres, profile, rabbitmq
 
     actions: list[Action] = []
 
@@ -141,15 +141,15 @@ def run_setup(
     if production:
         from aiida.manage.configuration import get_config
 
-        pg, new = services.ensure_postgresql(postgres_host, postgres_port)
+        pg, new = postgres.ensure_postgresql(postgres_host, postgres_port)
         record(new)
-        _, new = services.ensure_rabbitmq(rabbitmq_host, rabbitmq_port)
+        _, new = rabbitmq.ensure_rabbitmq(rabbitmq_host, rabbitmq_port)
         record(new)
         storage_config: dict = {}
         if profile_name not in get_config(create=True).profile_names:
             name = _database_name(profile_name)
             password = secrets.token_hex(16)
-            record(services.ensure_database(pg, name, password))
+            record(postgres.ensure_database(pg, name, password))
             storage_config = {
                 'database_hostname': postgres_host,
                 'database_port': postgres_port,

@@ -1,19 +1,22 @@
 """The production path for real: a pw.x scf submitted to the daemon of a PostgreSQL + RabbitMQ profile.
 
 The production test starts PostgreSQL and RabbitMQ on 127.0.0.1 through ``aiida-enatom setup --production``
-(installing the Debian packages first if they are missing and this is root), and stops them again afterwards
-if they were not running before.
+(the fixture installs the Debian packages first with ``apt-get`` if they are missing and this is root, as
+``make system`` does), and stops them again afterwards if they were not running before.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+import subprocess
+import types
 
 import pytest
 
 from aiida_enatom.setup import FAMILY_LABEL
-from aiida_enatom.setup.common import SetupError
+from aiida_enatom.setup.apt import missing_debian_packages
 from tests.production.helpers import enatom, read_config, run_daemon_scf, short_tempdir, verdi
 
 pytestmark = pytest.mark.requires_broker
@@ -31,12 +34,18 @@ def aiida_path():
 @pytest.fixture
 def services():
     """Make sure PostgreSQL and RabbitMQ are installed; stop them at the end unless they were running before."""
-    from aiida_enatom.setup import services
+    from aiida_enatom.setup import commands, postgres, rabbitmq
 
-    try:
-        services.install_debian_packages(SERVICE_PACKAGES)
-    except SetupError as exception:
-        pytest.skip(f'PostgreSQL/RabbitMQ cannot be installed here: {exception}')
+    _install_packages(SERVICE_PACKAGES)
+    services = types.SimpleNamespace(
+        port_open=commands.port_open,
+        ensure_postgresql=postgres.ensure_postgresql,
+        ensure_database=postgres.ensure_database,
+        admin_psql=postgres.admin_psql,
+        ensure_rabbitmq=rabbitmq.ensure_rabbitmq,
+        rabbitmq_reachable=rabbitmq.rabbitmq_reachable,
+        rabbitmq_consumer_timeout=rabbitmq.rabbitmq_consumer_timeout,
+    )
     running_before = {
         'postgresql': services.port_open('127.0.0.1', 5432),
         'rabbitmq': services.rabbitmq_reachable('127.0.0.1', 5672),
@@ -47,6 +56,22 @@ def services():
         _stop(services.ensure_postgresql('127.0.0.1', 5432)[0], services)
     if not running_before['rabbitmq'] and services.port_open('127.0.0.1', 5672):
         _stop(services.ensure_rabbitmq('127.0.0.1', 5672)[0], services)
+
+
+def _install_packages(packages: tuple[str, ...]) -> None:
+    """Install the missing Debian ``packages`` with apt-get as ``make system`` does, or skip if that cannot be done."""
+    missing = missing_debian_packages(packages)
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which('apt-get') is None:
+        pytest.skip(f'Debian packages missing and not root: {" ".join(missing)} (run `make system`)')
+    env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
+    install = ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', *missing]
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        subprocess.run(['apt-get', 'update', '-qq'], env=env, capture_output=True, check=False)
+        proc = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            pytest.skip(f'`apt-get install {" ".join(missing)}` failed: {proc.stderr.strip()[-200:]}')
 
 
 def _stop(service, services) -> None:
