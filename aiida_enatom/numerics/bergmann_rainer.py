@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from aiida_enatom.constants import K_TO_MEV
 from aiida_enatom.exceptions import ConvergenceError, InputValidationError
 from aiida_enatom.numerics.eliashberg import (
+    DEFAULT_MU_STAR_CONVENTION,
     EliashbergResult,
     _indices,
     _Kernel,
@@ -72,7 +73,7 @@ def _drho_dtemperature(kernel: _Kernel, state: _PairingState) -> float:
     """∂ρ/∂(k_BT) in meV⁻¹ at the state's temperature, by Hellmann–Feynman on ∂M/∂T.
 
     M depends on T through λ(k) (ν_k = 2πkT), the window weights u(ω_n/ω_c) and, when ω_c = 2πT·min_matsubara,
-    through ω_c and μ*(ω_c).
+    through ω_c and μ*(ω_c) (unless μ* is applied at the cutoff without rescaling).
     """
     temperature = state.temperature_mev
     psi = state.u * state.phi
@@ -81,7 +82,7 @@ def _drho_dtemperature(kernel: _Kernel, state: _PairingState) -> float:
     dx_dt = state.x * (1.0 / temperature - dlog_cutoff)
     du_dt = state.du_dx * dx_dt
     through_window = 2.0 * float((du_dt * state.phi) @ (state.pairing @ psi))
-    dmu_dt = state.mu_star_cutoff**2 * dlog_cutoff
+    dmu_dt = state.mu_star_cutoff**2 * dlog_cutoff if state.rescales_mu_star else 0.0
     through_mu = -2.0 * dmu_dt * float(np.sum(psi)) ** 2
     return float(through_lambda + through_window + through_mu)
 
@@ -95,6 +96,7 @@ def pairing_eigenvalue_temperature_derivative(
     mu_star_reference_mev: float | None = None,
     min_matsubara: int = 12,
     max_matsubara: int = 1024,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> float:
     """Analytic ∂ρ/∂T of the top pairing eigenvalue (see :func:`~aiida_enatom.numerics.eliashberg.pairing_eigenvalue`).
 
@@ -102,6 +104,8 @@ def pairing_eigenvalue_temperature_derivative(
     ----------
     spectrum, temperature_k, mu_star, cutoff_factor, mu_star_reference_mev, min_matsubara, max_matsubara
         As for :func:`~aiida_enatom.numerics.eliashberg.pairing_eigenvalue`; temperature in K.
+    mu_star_convention : str, optional
+        As for :func:`~aiida_enatom.numerics.eliashberg.pairing_eigenvalue`.
 
     Returns
     -------
@@ -127,6 +131,7 @@ def pairing_eigenvalue_temperature_derivative(
         mu_star_reference_mev=mu_star_reference_mev,
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
+        mu_star_convention=mu_star_convention,
     )
     return _drho_dtemperature(kernel, _state_at(kernel, options, temperature_k)) * K_TO_MEV
 
@@ -169,6 +174,7 @@ def tc_functional_derivative(
     t_min_k: float = 1.0,
     min_matsubara: int = 12,
     max_matsubara: int = 1024,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> FunctionalDerivative:
     """Bergmann–Rainer functional derivative δT_c/δα²F(Ω) of the isotropic Eliashberg T_c.
 
@@ -178,7 +184,7 @@ def tc_functional_derivative(
         Eliashberg function α²F(ω), frequencies in meV.
     omega_mev : array_like, shape (n_omega,), optional
         Frequencies Ω ≥ 0 in meV at which to evaluate the derivative; default the spectrum's grid points with ω > 0.
-    mu_star, cutoff_factor, mu_star_reference_mev, t_min_k, min_matsubara, max_matsubara
+    mu_star, cutoff_factor, mu_star_reference_mev, t_min_k, min_matsubara, max_matsubara, mu_star_convention
         As for :func:`~aiida_enatom.numerics.eliashberg.eliashberg_tc`.
 
     Returns
@@ -215,6 +221,7 @@ def tc_functional_derivative(
         mu_star_reference_mev=mu_star_reference_mev,
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
+        mu_star_convention=mu_star_convention,
     )
     omega = _omega_grid(spectrum, omega_mev)
     solution = eliashberg_tc(
@@ -225,6 +232,7 @@ def tc_functional_derivative(
         t_min_k=t_min_k,
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
+        mu_star_convention=mu_star_convention,
     )
     if solution.below_t_min:
         raise InputValidationError(

@@ -25,11 +25,36 @@ from aiida_enatom.numerics.moments import moments
 from aiida_enatom.numerics.spectra import Alpha2F
 from aiida_enatom.numerics.tc import allen_dynes_tc, check_mu_star
 
-__all__ = ('CUTOFF_HALF_WIDTH', 'EliashbergResult', 'eliashberg_tc', 'pairing_eigenvalue')
+__all__ = (
+    'CUTOFF_HALF_WIDTH',
+    'DEFAULT_MU_STAR_CONVENTION',
+    'MU_STAR_CONVENTIONS',
+    'EliashbergResult',
+    'check_mu_star_convention',
+    'eliashberg_tc',
+    'mu_star_reference_mev',
+    'pairing_eigenvalue',
+)
 
 #: Half-width δ of the soft Matsubara cutoff, relative to ω_c: the pairing weight falls from 1 to 0
 #: over ω_n/ω_c ∈ [1 − δ, 1 + δ].
 CUTOFF_HALF_WIDTH: float = 0.2
+
+#: The conventions for the frequency at which μ* is quoted: name → what the solver does with ``mu_star``.
+MU_STAR_CONVENTIONS: dict[str, str] = {
+    'ten_omega_max': (
+        'μ* is quoted at ω_ref = 10 ω_max (ω_max: highest ω with α²F ≠ 0) and rescaled with Morel–Anderson to the '
+        'Matsubara cutoff ω_c in use at each T; with the default cutoff 10 ω_max it is used as given unless ω_c is '
+        'raised to 2πk_BT·min_matsubara (λ ≳ 5)'
+    ),
+    'cutoff': (
+        "μ* is applied at the Matsubara cutoff ω_c as given and never rescaled, as EPW's muc at its wscut: T_c then "
+        'depends on the cutoff factor'
+    ),
+    'omega_log': 'μ* is quoted at ω_log of the spectrum and rescaled with Morel–Anderson to the cutoff ω_c',
+}
+#: The convention of every T_c unless another is asked for.
+DEFAULT_MU_STAR_CONVENTION = 'ten_omega_max'
 
 #: Relative tolerance on T_c of the root finder.
 _TC_RTOL: float = 1.0e-10
@@ -51,12 +76,14 @@ class EliashbergResult:
     """Critical temperature in K; 0.0 if T_c is below :attr:`t_min_k`."""
     mu_star: float
     """μ* as given, quoted at :attr:`reference_mev`."""
+    mu_star_convention: str
+    """The convention of :attr:`mu_star` (a key of :data:`MU_STAR_CONVENTIONS`)."""
     mu_star_cutoff: float
     """μ*(ω_c) after the Morel–Anderson rescaling to the cutoff used at T_c (or at t_min)."""
     cutoff_mev: float
     """Matsubara cutoff ω_c in meV at T_c (or at t_min when ``below_t_min``)."""
     reference_mev: float
-    """Reference frequency ω_ref in meV at which :attr:`mu_star` is quoted."""
+    """Reference frequency ω_ref in meV at which :attr:`mu_star` is quoted (the cutoff at T_c for ``'cutoff'``)."""
     n_matsubara: int
     """Number N of positive Matsubara frequencies with non-zero weight at T_c (or at t_min)."""
     below_t_min: bool
@@ -90,6 +117,7 @@ class EliashbergResult:
         return {
             'tc_k': self.tc_k,
             'mu_star': self.mu_star,
+            'mu_star_convention': self.mu_star_convention,
             'mu_star_cutoff': self.mu_star_cutoff,
             'cutoff_mev': self.cutoff_mev,
             'reference_mev': self.reference_mev,
@@ -166,8 +194,10 @@ class _Options:
     """Validated solver options."""
 
     mu_star: float
+    convention: str
     cutoff_factor: float
-    reference_mev: float
+    reference_mev: float | None
+    """ω_ref in meV; None when μ* is applied at the cutoff without rescaling (convention ``'cutoff'``)."""
     omega_cutoff_min_mev: float
     min_matsubara: int
     max_matsubara: int
@@ -180,7 +210,9 @@ class _Options:
         return self.omega_cutoff_min_mev, 0.0
 
     def mu_star_at(self, cutoff_mev: float) -> float:
-        """Morel–Anderson μ*(ω_c) from μ*(ω_ref): 1/μ*(ω_c) = 1/μ*(ω_ref) + ln(ω_ref/ω_c)."""
+        """Morel–Anderson μ*(ω_c) from μ*(ω_ref): 1/μ*(ω_c) = 1/μ*(ω_ref) + ln(ω_ref/ω_c); μ* itself without ω_ref."""
+        if self.reference_mev is None:
+            return self.mu_star
         return _rescale_mu_star(self.mu_star, self.reference_mev, cutoff_mev)
 
     def n_matsubara(self, temperature_mev: float) -> int:
@@ -203,6 +235,47 @@ def _rescale_mu_star(mu_star: float, reference_mev: float, cutoff_mev: float) ->
     return 1.0 / inverse
 
 
+def check_mu_star_convention(convention: str) -> str:
+    """Return ``convention`` after checking it is a key of :data:`MU_STAR_CONVENTIONS`.
+
+    Raises
+    ------
+    InputValidationError
+        If it is not one of them.
+    """
+    if convention not in MU_STAR_CONVENTIONS:
+        raise InputValidationError(
+            f'mu_star_convention = {convention!r} is not valid; choose one of {", ".join(MU_STAR_CONVENTIONS)}'
+        )
+    return str(convention)
+
+
+def mu_star_reference_mev(spectrum: Alpha2F, convention: str = DEFAULT_MU_STAR_CONVENTION) -> float | None:
+    """The frequency (meV) at which μ* is quoted for ``spectrum`` in ``convention``; None for ``'cutoff'``.
+
+    Pass it as ``mu_star_reference_mev`` when solving a *partial* of ``spectrum``, so that the partial and the full
+    spectrum use the same μ*.
+
+    Parameters
+    ----------
+    spectrum : Alpha2F
+        The (full) Eliashberg function, meV.
+    convention : str
+        A key of :data:`MU_STAR_CONVENTIONS`.
+
+    Returns
+    -------
+    float or None
+        10 ω_max (``'ten_omega_max'``), ω_log (``'omega_log'``) in meV, or None (``'cutoff'``: no reference).
+    """
+    name = check_mu_star_convention(convention)
+    if name == 'cutoff':
+        return None
+    if name == 'omega_log':
+        return float(moments(spectrum).omega_log)
+    return 10.0 * _prepare_kernel(spectrum).omega_max
+
+
 def _setup(
     spectrum: Alpha2F,
     *,
@@ -211,15 +284,25 @@ def _setup(
     mu_star_reference_mev: float | None,
     min_matsubara: int,
     max_matsubara: int,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> tuple[_Kernel, _Options]:
     """The kernel of ``spectrum`` and the validated solver options shared by every public function."""
     kernel = _prepare_kernel(spectrum)
     mu = check_mu_star(mu_star)
+    convention = check_mu_star_convention(mu_star_convention)
     factor = float(cutoff_factor)
     if not (math.isfinite(factor) and factor > 1.0):
         raise InputValidationError(f'cutoff_factor = {cutoff_factor!r} is not valid; it must be a finite number > 1')
-    if mu_star_reference_mev is None:
-        reference = 10.0 * kernel.omega_max
+    reference: float | None
+    if convention == 'cutoff':
+        if mu_star_reference_mev is not None:
+            raise InputValidationError(
+                f"mu_star_reference_mev = {mu_star_reference_mev!r} contradicts mu_star_convention = 'cutoff' "
+                '(μ* applied at the cutoff, no reference frequency); leave it None or choose another convention'
+            )
+        reference = None
+    elif mu_star_reference_mev is None:
+        reference = 10.0 * kernel.omega_max if convention == 'ten_omega_max' else moments(spectrum).omega_log
     else:
         reference = float(mu_star_reference_mev)
         if not (math.isfinite(reference) and reference > 0.0):
@@ -235,6 +318,7 @@ def _setup(
         )
     options = _Options(
         mu_star=mu,
+        convention=convention,
         cutoff_factor=factor,
         reference_mev=reference,
         omega_cutoff_min_mev=factor * kernel.omega_max,
@@ -275,6 +359,8 @@ class _PairingState:
     cutoff_dt: float
     """dω_c/d(k_BT) (dimensionless)."""
     mu_star_cutoff: float
+    rescales_mu_star: bool
+    """Whether μ*(ω_c) follows ω_c (Morel–Anderson from a fixed ω_ref) or is fixed (convention ``'cutoff'``)."""
     x: NDArray[np.float64]
     """ω_n/ω_c, shape (N,)."""
     u: NDArray[np.float64]
@@ -324,6 +410,7 @@ def _pairing_state(kernel: _Kernel, options: _Options, temperature_mev: float) -
         cutoff_mev=cutoff,
         cutoff_dt=cutoff_dt,
         mu_star_cutoff=mu_cut,
+        rescales_mu_star=options.reference_mev is not None,
         x=x,
         u=u,
         du_dx=du_dx,
@@ -371,6 +458,7 @@ def pairing_eigenvalue(
     mu_star_reference_mev: float | None = None,
     min_matsubara: int = 12,
     max_matsubara: int = 1024,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> float:
     """Largest eigenvalue ρ(T) of the linearised isotropic Eliashberg pairing matrix.
 
@@ -393,6 +481,8 @@ def pairing_eigenvalue(
         at least about ``min_matsubara`` frequencies carry pairing weight.
     max_matsubara : int, optional
         Largest matrix dimension N accepted.
+    mu_star_convention : str, optional
+        How ``mu_star`` is read: a key of :data:`MU_STAR_CONVENTIONS` (see :func:`eliashberg_tc`).
 
     Returns
     -------
@@ -415,6 +505,7 @@ def pairing_eigenvalue(
         mu_star_reference_mev=mu_star_reference_mev,
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
+        mu_star_convention=mu_star_convention,
     )
     return _state_at(kernel, options, temperature_k).rho
 
@@ -438,6 +529,7 @@ def eliashberg_tc(
     t_min_k: float = 1.0,
     min_matsubara: int = 12,
     max_matsubara: int = 1024,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> EliashbergResult:
     """T_c from the linearised isotropic Eliashberg equations on the imaginary (Matsubara) axis.
 
@@ -447,12 +539,12 @@ def eliashberg_tc(
         Eliashberg function α²F(ω), frequencies in meV. Only ω > 0 enters, integrated with the trapezoid rule
         as in :mod:`~aiida_enatom.numerics.moments`.
     mu_star : float
-        Coulomb pseudopotential μ* in [0, 0.5), quoted at the reference frequency ω_ref.
+        Coulomb pseudopotential μ* in [0, 0.5), quoted at the reference frequency ω_ref of ``mu_star_convention``.
     cutoff_factor : float, optional
         Matsubara cutoff ω_c = ``cutoff_factor`` · ω_max, > 1 (ω_max: highest ω with α²F ≠ 0). Default 10.
     mu_star_reference_mev : float, optional
-        Reference frequency ω_ref in meV at which ``mu_star`` is quoted. Default 10·ω_max, so that with the
-        default ``cutoff_factor`` no rescaling happens.
+        Reference frequency ω_ref in meV at which ``mu_star`` is quoted. Default that of ``mu_star_convention``:
+        10·ω_max (so that with the default ``cutoff_factor`` no rescaling happens) or ω_log.
     t_min_k : float, optional
         Lowest temperature considered, in K (> 0). It is raised if needed so that N ≤ ``max_matsubara``; the
         value used is reported in :attr:`EliashbergResult.t_min_k`.
@@ -461,6 +553,11 @@ def eliashberg_tc(
         2πk_BT·min_matsubara). Only matters when T_c is not small against ω_max (λ ≳ 5).
     max_matsubara : int, optional
         Largest matrix dimension N (the cost grows as N³).
+    mu_star_convention : str, optional
+        How ``mu_star`` is read, a key of :data:`MU_STAR_CONVENTIONS`: ``'ten_omega_max'`` (default; quoted at
+        ``mu_star_reference_mev`` or 10 ω_max and rescaled to the cutoff), ``'omega_log'`` (quoted at
+        ``mu_star_reference_mev`` or ω_log, rescaled) or ``'cutoff'`` (applied at the cutoff as given, EPW's
+        ``muc``; ``mu_star_reference_mev`` must then be None).
 
     Returns
     -------
@@ -492,8 +589,9 @@ def eliashberg_tc(
     entries are continuous in T, so ρ(T) is continuous across changes of N.
 
     μ* is quoted at ω_ref and rescaled to ω_c (the window midpoint) at every T with Morel–Anderson,
-    1/μ*(ω_c) = 1/μ*(ω_ref) + ln(ω_ref/ω_c). T_c is the root of ρ(T), the largest eigenvalue of M, bracketed
-    around the Allen–Dynes estimate and refined with Brent's method.
+    1/μ*(ω_c) = 1/μ*(ω_ref) + ln(ω_ref/ω_c); in the convention ``'cutoff'`` it is used at ω_c as given. T_c is
+    the root of ρ(T), the largest eigenvalue of M, bracketed around the Allen–Dynes estimate and refined with
+    Brent's method.
 
     Examples
     --------
@@ -512,6 +610,7 @@ def eliashberg_tc(
         mu_star_reference_mev=mu_star_reference_mev,
         min_matsubara=min_matsubara,
         max_matsubara=max_matsubara,
+        mu_star_convention=mu_star_convention,
     )
     t_low = _lowest_temperature_mev(options, _check_temperature(t_min_k, 't_min_k'))
     evaluations = 0
@@ -578,9 +677,10 @@ def _result(
     return EliashbergResult(
         tc_k=0.0 if tc_mev is None else tc_mev * MEV_TO_K,
         mu_star=options.mu_star,
+        mu_star_convention=options.convention,
         mu_star_cutoff=state.mu_star_cutoff,
         cutoff_mev=state.cutoff_mev,
-        reference_mev=options.reference_mev,
+        reference_mev=state.cutoff_mev if options.reference_mev is None else options.reference_mev,
         n_matsubara=state.size,
         below_t_min=tc_mev is None,
         t_min_k=t_low * MEV_TO_K,

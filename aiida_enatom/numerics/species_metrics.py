@@ -17,8 +17,11 @@ Per species or group g (a key suffix ``_g``):
   spectrum carries it;
 - for the groups H and M only: T_c of the partial spectrum *alone* by every route (``tc_mcmillan_g_K``,
   ``tc_allen_dynes_g_K``, ``tc_leavens_carbotte_g_K``, ``tc_eliashberg_g_K``), the paper's "discard the metal"
-  test. The Eliashberg solver quotes μ* at the reference frequency of the *full* spectrum (10 ω_max), so that the
-  partial and the full T_c use the same μ*.
+  test. The Eliashberg solver quotes μ* at the reference frequency of the *full* spectrum in the chosen μ*
+  convention (10 ω_max or ω_log of the full spectrum), so that the partial and the full T_c use the same μ*; in the
+  convention ``'cutoff'`` each partial applies μ* at its own cutoff (the H partial's ω_max is the full one's);
+- for H only: ``tc_over_area_H`` = k_BT_c/𝒜 of the H partial alone (Eliashberg, dimensionless; the paper's
+  Figure 3 puts T_c(H only) against 𝒜_H) and ``tc_bound_leavens_H_K`` = 0.2309 𝒜_H.
 
 ``delta_tc_<route>_K`` = T_c(full) − T_c(H only) for each route.
 """
@@ -31,8 +34,9 @@ from typing import Any
 import numpy as np
 
 from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, mu_star_reference_mev
 from aiida_enatom.numerics.hopfield import hopfield_parameter, scattering_strength
-from aiida_enatom.numerics.metrics import analyse_spectrum
+from aiida_enatom.numerics.metrics import analyse_spectrum, leavens_bound_tc, tc_over_area
 from aiida_enatom.numerics.moments import moments
 from aiida_enatom.numerics.spectra import Alpha2F
 
@@ -81,7 +85,13 @@ def _group_values(
 
 
 def group_tc(
-    part: Alpha2F | None, group: str, *, mu_star: float, mu_star_reference_mev: float, with_eliashberg: bool = True
+    part: Alpha2F | None,
+    group: str,
+    *,
+    mu_star: float,
+    mu_star_reference_mev: float | None,
+    with_eliashberg: bool = True,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> dict[str, float | None]:
     """T_c of one partial spectrum alone by every route: ``tc_<route>_<group>_K``.
 
@@ -93,10 +103,13 @@ def group_tc(
         Key suffix (``'H'`` or ``'M'``).
     mu_star : float
         μ* quoted at ``mu_star_reference_mev``.
-    mu_star_reference_mev : float
-        Reference frequency of μ* (meV): the full spectrum's, so that partial and full T_c share one μ*.
+    mu_star_reference_mev : float or None
+        Reference frequency of μ* (meV): the full spectrum's, so that partial and full T_c share one μ*; None for
+        the convention ``'cutoff'``.
     with_eliashberg : bool
         Solve the Eliashberg equations (else ``tc_eliashberg_<group>_K`` is ``None``).
+    mu_star_convention : str
+        See :data:`~aiida_enatom.numerics.eliashberg.MU_STAR_CONVENTIONS`.
 
     Returns
     -------
@@ -109,7 +122,11 @@ def group_tc(
         return empty
     try:
         analysis = analyse_spectrum(
-            part, mu_star=mu_star, mu_star_reference_mev=mu_star_reference_mev, with_eliashberg=with_eliashberg
+            part,
+            mu_star=mu_star,
+            mu_star_reference_mev=mu_star_reference_mev,
+            with_eliashberg=with_eliashberg,
+            mu_star_convention=mu_star_convention,
         )
     except InputValidationError:
         return empty
@@ -125,6 +142,7 @@ def species_metrics(
     mu_star: float,
     full_metrics: Mapping[str, Any] | None = None,
     with_eliashberg: bool = True,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
 ) -> dict[str, Any]:
     """Per-species and H/M-group figures of merit of ``spectrum`` (keys documented in the module docstring).
 
@@ -139,11 +157,13 @@ def species_metrics(
     fermi_dos_per_atom : mapping of str to float or None
         N_s(0) of one atom of each species, states/eV/spin.
     mu_star : float
-        μ* quoted at 10 ω_max of the *full* spectrum (the convention of :func:`analyse_spectrum`).
+        μ*, read in ``mu_star_convention`` relative to the *full* spectrum.
     full_metrics : mapping, optional
         :func:`analyse_spectrum` of the full spectrum; with it, ``delta_tc_<route>_K`` are added.
     with_eliashberg : bool
         Solve the Eliashberg equations for the H and M partials.
+    mu_star_convention : str
+        See :data:`~aiida_enatom.numerics.eliashberg.MU_STAR_CONVENTIONS` (default ``'ten_omega_max'``).
 
     Returns
     -------
@@ -175,7 +195,7 @@ def species_metrics(
             out[f'lambda_{symbol}_mode_character'] = moments(mode).coupling_lambda
 
     metals = [symbol for symbol in species if symbol != HYDROGEN]
-    reference = 10.0 * float(spectrum.frequency[np.flatnonzero(spectrum.spectrum != 0)[-1]])
+    reference = mu_star_reference_mev(spectrum, mu_star_convention)
     groups = {HYDROGEN: [HYDROGEN] if HYDROGEN in counts else [], 'M': metals}
     for group, members in groups.items():
         part = _group_spectrum(spectrum, members)
@@ -197,8 +217,18 @@ def species_metrics(
         elif part is None:
             out.update({key.format(g=HYDROGEN): None for key in (*_MOMENT_KEYS, *_HOPFIELD_KEYS)})
         out.update(
-            group_tc(part, group, mu_star=mu_star, mu_star_reference_mev=reference, with_eliashberg=with_eliashberg)
+            group_tc(
+                part,
+                group,
+                mu_star=mu_star,
+                mu_star_reference_mev=reference,
+                with_eliashberg=with_eliashberg,
+                mu_star_convention=mu_star_convention,
+            )
         )
+    area_h = out.get(f'area_{HYDROGEN}_meV')
+    out['tc_over_area_H'] = None if area_h is None else tc_over_area(out.get('tc_eliashberg_H_K'), area_h)
+    out['tc_bound_leavens_H_K'] = None if area_h is None else leavens_bound_tc(max(area_h, 0.0))
     if full_metrics is not None:
         for route in TC_ROUTES:
             full, partial = full_metrics.get(f'tc_{route}_K'), out.get(f'tc_{route}_H_K')
