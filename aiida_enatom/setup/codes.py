@@ -13,9 +13,13 @@ from aiida_enatom.setup.common import MPI_PREPEND_TEXT, QE_EXECUTABLES, Action, 
 if TYPE_CHECKING:
     from aiida import orm
 
-__all__ = ('COMPUTER_LABEL', 'ensure_codes', 'ensure_computer', 'find_executables')
+__all__ = ('COMPUTER_LABEL', 'LOCALHOST_RANKS', 'ensure_codes', 'ensure_computer', 'find_executables')
 
 COMPUTER_LABEL = 'localhost'
+
+LOCALHOST_RANKS = 2
+"""MPI ranks of every pw.x/ph.x run on ``localhost`` (its ``default_mpiprocs_per_machine``); a multiple of the
+protocols' 2 k-point pools."""
 
 
 def find_executables(
@@ -61,8 +65,10 @@ def _prepend_lines(text: str) -> list[str]:
 def ensure_computer(workdir: str | os.PathLike, *, label: str = COMPUTER_LABEL) -> tuple[orm.Computer, list[Action]]:
     """Create (or check) the ``localhost`` computer: ``core.local`` transport, ``core.direct`` scheduler.
 
-    The prepend text :data:`~aiida_enatom.setup.common.MPI_PREPEND_TEXT` is added if it is missing, and the
-    computer is configured for the current user if it is not yet. Nothing else of an existing computer changes.
+    The prepend text :data:`~aiida_enatom.setup.common.MPI_PREPEND_TEXT` is added if it is missing, the default
+    ranks per machine are raised to :data:`LOCALHOST_RANKS` if lower or unset (the protocols take the ranks from
+    the computer), and the computer is configured for the current user if it is not yet. Nothing else of an
+    existing computer changes.
 
     Parameters
     ----------
@@ -97,7 +103,7 @@ def ensure_computer(workdir: str | os.PathLike, *, label: str = COMPUTER_LABEL) 
             workdir=str(pathlib.Path(workdir).expanduser().resolve()),
         ).store()
         computer.set_mpirun_command(['mpirun', '-np', '{tot_num_mpiprocs}'])
-        computer.set_default_mpiprocs_per_machine(1)
+        computer.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)
         computer.set_minimum_job_poll_interval(1)
         computer.set_prepend_text(MPI_PREPEND_TEXT)
         actions.append(
@@ -114,6 +120,10 @@ def ensure_computer(workdir: str | os.PathLike, *, label: str = COMPUTER_LABEL) 
         if MPI_PREPEND_TEXT not in lines:
             computer.set_prepend_text('\n'.join([*lines, MPI_PREPEND_TEXT]))
             actions.append(Action('updated', f'computer {label!r}: added the MPI-as-root exports to its prepend text'))
+        if (computer.get_default_mpiprocs_per_machine() or 1) < LOCALHOST_RANKS:
+            # earlier versions left 1 here and fixed 2 ranks in the protocols; the ranks now come from the computer
+            computer.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)
+            actions.append(Action('updated', f'computer {label!r}: {LOCALHOST_RANKS} MPI ranks per calculation'))
 
     user = orm.User.collection.get_default()
     if not computer.is_user_configured(user):

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from aiida.tools.pytest_fixtures import *  # noqa: F403
 
+from aiida_enatom.setup.codes import LOCALHOST_RANKS
 from aiida_enatom.setup.common import MPI_PREPEND_TEXT
 
 QE_PLUGINS = {
@@ -25,6 +26,7 @@ def qe_codes(aiida_localhost):
     from aiida import orm
 
     aiida_localhost.set_prepend_text(MPI_PREPEND_TEXT)
+    aiida_localhost.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)  # as `aiida-enatom setup` (protocols: 2 pools)
     codes = {}
     for executable, plugin in QE_PLUGINS.items():
         path = shutil.which(executable)
@@ -57,7 +59,7 @@ def enatom_computer(aiida_profile, tmp_path_factory):
             scheduler_type='core.direct',
         ).store()
         computer.set_minimum_job_poll_interval(0.0)
-        computer.set_default_mpiprocs_per_machine(1)
+        computer.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)  # as `aiida-enatom setup` (protocols: 2 pools)
         computer.configure(safe_interval=0.0)
     computer.set_prepend_text(MPI_PREPEND_TEXT)
     return computer
