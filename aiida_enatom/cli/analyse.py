@@ -8,6 +8,8 @@ import pathlib
 
 import click
 
+from aiida_enatom.cli.utils import IMAGE_SUFFIXES, output_path_callback
+
 FORMATS = ('auto', 'matdyn', 'columns')
 UNITS = ('meV', 'eV', 'THz', 'cm-1', 'K', 'Ry', 'Ha')
 
@@ -61,7 +63,8 @@ def _spectrum_options(function):
             '--plot',
             type=click.Path(dir_okay=False, path_type=pathlib.Path),
             default=None,
-            help='Write a plot to this PNG file.',
+            callback=output_path_callback(IMAGE_SUFFIXES),
+            help='Write a plot to this PNG (or PDF, SVG) file.',
         ),
     ]
     for decorator in reversed(decorators):
@@ -89,7 +92,10 @@ def _read(
 
 
 def _save(ax, path: pathlib.Path) -> None:
-    ax.figure.savefig(path, dpi=150)
+    try:
+        ax.figure.savefig(path, dpi=150)
+    except (OSError, ValueError) as exception:
+        _fail(f'cannot write the plot {path}: {exception}')
     click.echo(f'plot written to {path}', err=True)
 
 
@@ -114,7 +120,7 @@ def cmd_a2f(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, as_json
     spectrum = _read(filename, fmt, unit, smearing_index, mu_star, cutoff_factor)
     try:
         result = analyse_spectrum(spectrum, mu_star=mu_star, cutoff_factor=cutoff_factor)
-    except EnatomError as exception:
+    except (EnatomError, ArithmeticError) as exception:
         _fail(f'{filename}: {exception}')
     result = {'file': str(filename), **result}
     if as_json:
@@ -167,7 +173,7 @@ def cmd_derivative(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, 
     spectrum = _read(filename, fmt, unit, smearing_index, mu_star, cutoff_factor)
     try:
         result = tc_functional_derivative(spectrum, mu_star=mu_star, cutoff_factor=cutoff_factor)
-    except EnatomError as exception:
+    except (EnatomError, ArithmeticError) as exception:
         _fail(f'{filename}: {exception}')
     if as_json:
         click.echo(

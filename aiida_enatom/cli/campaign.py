@@ -58,6 +58,7 @@ def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None
     from aiida_enatom.exceptions import EnatomError
 
     campaign = _load(campaign_file)
+    _check_code_roles(campaign)
     try:
         plan = plan_campaign(campaign, max_active=max_active)
     except EnatomError as exception:
@@ -78,6 +79,22 @@ def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None
         execute_plan(plan, max_active=max_active or campaign.max_active, daemon=daemon, on_event=echo.echo_report)
     echo.echo_success(f'campaign {plan.group_label!r}: see `aiida-enatom campaign status {plan.group_label}`')
     echo.echo(plan.group_label)
+
+
+def _check_code_roles(campaign) -> None:
+    """Refuse a code given for the wrong role (e.g. the pw.x code as ph.x); missing codes are left to the plan."""
+    from aiida import orm
+
+    from aiida_enatom.cli.utils import check_code_role
+
+    for role, label in campaign.codes.items():
+        if role == 'pp' and not campaign.run_enatom:
+            continue
+        try:
+            code = orm.load_code(label)
+        except Exception:  # noqa: BLE001 - NotExistent etc.: plan_campaign names the field
+            continue
+        check_code_role(role, code, f'codes.{role}:')
 
 
 def _check_daemon() -> None:

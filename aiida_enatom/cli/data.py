@@ -18,8 +18,19 @@ from aiida.cmdline.utils import echo
 
 __all__ = ('alpha2f_summary', 'cmd_enatom')
 
+
+class _Alpha2FParamType(types.DataParamType):
+    """aiida-core's ``DataParamType`` for Alpha2FData, with a PK too large for the database as a usage error."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except OverflowError:
+            self.fail(f'{value} is out of range for a PK; give the PK or UUID of an Alpha2FData node', param, ctx)
+
+
 ALPHA2F_NODE = arguments.OverridableArgument(
-    'node', metavar='NODE', type=types.DataParamType(sub_classes=('aiida.data:enatom.alpha2f',))
+    'node', metavar='NODE', type=_Alpha2FParamType(sub_classes=('aiida.data:enatom.alpha2f',))
 )
 SMEARING_INDEX = options.OverridableOption(
     '-s',

@@ -21,6 +21,7 @@ def cmd_export_enatom(pk, fmt, directory):
     """
     import numpy as np
     from aiida import orm
+    from aiida.common.exceptions import MultipleObjectsError, NotExistent
 
     from aiida_enatom.cli.summary_enatom import is_enatom_node
     from aiida_enatom.io.cube import write_cube
@@ -28,10 +29,13 @@ def cmd_export_enatom(pk, fmt, directory):
 
     try:
         node = orm.load_node(pk)
-    except Exception as exception:  # noqa: BLE001 - NotExistent, ValueError on a malformed identifier
-        echo.echo_critical(f'cannot load node {pk}: {exception}')
+    except NotExistent:
+        echo.echo_critical(f'no node with PK or UUID {pk} in this profile; give the PK printed by `launch enatom`')
+    except (MultipleObjectsError, OverflowError, ValueError) as exception:
+        echo.echo_critical(f'{pk!r} is not a usable PK or UUID ({exception}); give the PK printed by `launch enatom`')
     if not is_enatom_node(node):
-        echo.echo_critical(f'node {pk} is not an enatom.enatom WorkChain ({getattr(node, "process_type", type(node))})')
+        kind = getattr(node, 'process_type', None) or node.node_type.rstrip('.')
+        echo.echo_critical(f'node {pk} is a {kind}, not an enatom.enatom WorkChain; give the PK of `launch enatom`')
     if 'atoms' not in node.outputs or 'supercell' not in node.outputs:
         echo.echo_critical(f'node {pk} has no enatom grids (state {node.process_state}, exit {node.exit_status})')
     supercell = node.outputs.supercell

@@ -7,11 +7,20 @@ import pathlib
 import click
 from aiida.cmdline.utils import decorators, echo
 
+from aiida_enatom.cli.utils import output_path_callback
+
 
 @click.command('export')
 @click.argument('group')
 @click.option('--format', 'fmt', type=click.Choice(['csv', 'json']), default='csv', show_default=True)
-@click.option('-o', '--output', type=click.Path(dir_okay=False, path_type=pathlib.Path), default=None)
+@click.option(
+    '-o',
+    '--output',
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    default=None,
+    callback=output_path_callback(),
+    help='File to write (default: standard output).',
+)
 @decorators.with_dbenv()
 def cmd_export(group: str, fmt: str, output: pathlib.Path | None) -> None:
     """Export every point of campaign GROUP (stable or not; the status column says) with its node UUID."""

@@ -64,6 +64,9 @@ def cmd_launch_enatom(
             echo.echo_critical(
                 f'cannot load the {name}.x code {label!r}: {exception}; pass --{name}-code LABEL@COMPUTER'
             )
+        utils.check_code_role(name, codes[name], f'--{name}-code')
+    if pseudo_family:
+        utils.check_family(pseudo_family, structure.get_symbols_set())
     overrides = {'displacement_amplitude': displacement, 'keep_potentials': keep_potentials}
     if pseudo_family:
         overrides['pseudo_family'] = pseudo_family

@@ -63,10 +63,12 @@ def cmd_launch_point(
     """
     from aiida import orm
 
+    from aiida_enatom.io.campaign import MAX_PRESSURE_GPA
     from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
 
-    if pressure < 0:
-        echo.echo_critical(f'--pressure must be ≥ 0 GPa; got {pressure:g}')
+    utils.check_range('--pressure', pressure, 0.0, MAX_PRESSURE_GPA, 'GPa')
+    if mu_star is not None:
+        utils.check_range('--mu-star', mu_star, 0.0, 0.5)
     try:
         structure = utils.read_structure(structure_file, primitive=primitive)
     except click.BadParameter as exception:
@@ -81,10 +83,13 @@ def cmd_launch_point(
                 f'cannot load the {name}.x code {label!r}: {exception}; run `aiida-enatom setup` or pass '
                 f'--{name}-code LABEL@COMPUTER'
             )
+        utils.check_code_role(name, codes[name], f'--{name}-code')
     if pseudo_family is None:
         from aiida_enatom.setup.family import find_offline_family
 
         pseudo_family = find_offline_family()
+    if pseudo_family:
+        utils.check_family(pseudo_family, structure.get_symbols_set())
     overrides: dict = {}
     if pseudo_family:
         overrides['pseudo_family'] = pseudo_family

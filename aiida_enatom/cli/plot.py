@@ -7,13 +7,22 @@ import pathlib
 import click
 from aiida.cmdline.utils import decorators, echo
 
+from aiida_enatom.cli.utils import IMAGE_SUFFIXES, output_path_callback
+
 KINDS = ('ih2-vs-pressure', 'tc-vs-area', 'lambda-vs-pressure', 'a2f')
 
 
 @click.command('plot')
 @click.argument('group')
 @click.option('--kind', type=click.Choice(KINDS), required=True, help='Which figure.')
-@click.option('-o', '--output', type=click.Path(dir_okay=False, path_type=pathlib.Path), required=True)
+@click.option(
+    '-o',
+    '--output',
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    required=True,
+    callback=output_path_callback(IMAGE_SUFFIXES),
+    help='Image file (.png, .pdf or .svg).',
+)
 @click.option('--include-unstable', is_flag=True, help='Draw unstable points too (hollow markers).')
 @decorators.with_dbenv()
 def cmd_plot(group: str, kind: str, output: pathlib.Path, include_unstable: bool) -> None:

@@ -23,7 +23,7 @@ def _format(value: Any) -> str:
 
 
 @click.command('show')
-@click.argument('pk', type=int)
+@click.argument('pk', type=click.IntRange(1, 2**63 - 1))
 @click.option('--json', 'as_json', is_flag=True, help='Print one JSON object instead of a table.')
 @decorators.with_dbenv()
 def cmd_show(pk: int, as_json: bool):

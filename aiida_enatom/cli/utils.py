@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 
 import click
@@ -36,10 +37,19 @@ def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
             structure = PWInput.from_file(str(path)).structure
         except Exception as exception_qe:  # noqa: BLE001
             errors.append(f'QE input: {exception_qe}')
+            detail = ' '.join('; '.join(errors).split())
             raise click.BadParameter(
-                f'{path}: not a readable structure file (CIF, POSCAR/CONTCAR or pw.x input); ' + '; '.join(errors),
+                f'{path}: not a readable structure file (CIF, POSCAR/CONTCAR or pw.x input of a periodic crystal); '
+                + (detail if len(detail) <= 300 else detail[:297] + '...'),
                 param_hint='STRUCTURE_FILE',
             ) from None
+    from aiida_enatom.exceptions import InputValidationError
+    from aiida_enatom.io.campaign import check_geometry
+
+    try:
+        check_geometry(structure, str(path))
+    except InputValidationError as exception:
+        raise click.BadParameter(str(exception), param_hint='STRUCTURE_FILE') from None
     if primitive:
         from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
@@ -96,3 +106,83 @@ def _protocol_order(name: str) -> tuple[int, str]:
     """Order protocols from cheap to expensive where known, else alphabetically."""
     known = ('test', 'fast', 'balanced', 'stringent')
     return (known.index(name) if name in known else len(known), name)
+
+
+#: Calculation plugins a code may have for each role of the WorkChains (``None``: a code without a default plugin).
+CODE_PLUGINS = {
+    'pw': ('quantumespresso.pw',),
+    'ph': ('quantumespresso.ph', 'enatom.ph'),
+    'q2r': ('quantumespresso.q2r',),
+    'matdyn': ('quantumespresso.matdyn',),
+    'projwfc': ('quantumespresso.projwfc',),
+    'pp': ('quantumespresso.pp',),
+}
+
+
+def check_code_role(role: str, code, option: str) -> None:
+    """Exit with one line if ``code`` is registered for another program than ``role`` (e.g. pw.x given as ph.x)."""
+    plugin = getattr(code, 'default_calc_job_plugin', None)
+    valid = CODE_PLUGINS.get(role)
+    if plugin is not None and valid is not None and plugin not in valid:
+        echo.echo_critical(
+            f'{option} {code.full_label} is a {plugin} code, not a {role}.x code; give a code with plugin '
+            f'{" or ".join(valid)} (`verdi code list -a`)'
+        )
+
+
+def check_family(label: str, elements, option: str = '--pseudo-family') -> None:
+    """Exit with one line if the pseudopotential family ``label`` does not exist or lacks one of ``elements``."""
+    from aiida import orm
+
+    groups = orm.QueryBuilder().append(orm.Group, filters={'label': label}).all(flat=True)
+    if not groups:
+        echo.echo_critical(
+            f'{option} {label!r}: no pseudopotential family with this label in this profile; run `aiida-enatom setup` '
+            'for the offline family, or `aiida-pseudo install` (see `aiida-pseudo list`)'
+        )
+    covered = getattr(groups[0], 'elements', None)
+    if covered is None:
+        echo.echo_critical(f'{option} {label!r} is a group but not a pseudopotential family; see `aiida-pseudo list`')
+    missing = sorted(set(elements) - set(covered))
+    if missing:
+        echo.echo_critical(
+            f'{option} {label!r} has no pseudopotential for {", ".join(missing)}; choose a family that covers '
+            f'{", ".join(sorted(set(elements)))} (`aiida-pseudo list`)'
+        )
+
+
+def check_range(option: str, value: float, low: float, high: float, unit: str = '') -> None:
+    """Exit with one line unless ``value`` is a finite number in [low, high]."""
+    if not (math.isfinite(value) and low <= value <= high):
+        suffix = f' {unit}' if unit else ''
+        echo.echo_critical(f'{option} must be a finite number in [{low:g}, {high:g}]{suffix}; got {value:g}{suffix}')
+
+
+#: Image formats the plotting commands write (the suffix picks the format).
+IMAGE_SUFFIXES = ('.png', '.pdf', '.svg')
+
+
+def output_path_problem(path: pathlib.Path, suffixes: tuple[str, ...] | None = None) -> str | None:
+    """Return why ``path`` cannot be written as an output file, or ``None`` if it can (checked before any work)."""
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        return f'unsupported format {path.suffix or "(no suffix)"!r}; use a file name ending in {", ".join(suffixes)}'
+    if path.is_dir():
+        return 'is a folder; give a file name'
+    parent = path.parent
+    if not parent.is_dir():
+        state = 'is a file, not a folder' if parent.exists() else 'does not exist'
+        return f'the folder {parent} {state}; give a file in an existing folder'
+    return None
+
+
+def output_path_callback(suffixes: tuple[str, ...] | None = None):
+    """Return a click callback that refuses an output path :func:`output_path_problem` objects to."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        if value is not None:
+            problem = output_path_problem(pathlib.Path(value), suffixes)
+            if problem is not None:
+                raise click.BadParameter(f'{value}: {problem}', ctx=ctx, param=param)
+        return value
+
+    return callback

@@ -48,7 +48,9 @@ _OVERFLOW = re.compile(r'^\*+$')
 _NOT_FINITE = {'nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity'}
 
 
-def read_source(source: str | PathLike[str], filename: str | None = None, *, errors: str = 'strict') -> tuple[str, str]:
+def read_source(
+    source: str | PathLike[str], filename: str | None = None, *, errors: str = 'strict', max_bytes: int | None = None
+) -> tuple[str, str]:
     """Return ``(text, filename)`` for a path or for the text itself.
 
     Parameters
@@ -60,11 +62,13 @@ def read_source(source: str | PathLike[str], filename: str | None = None, *, err
         Name used in error messages; defaults to the path, or ``'<string>'`` for text.
     errors : str, optional
         How bytes that are not UTF-8 are decoded (as in :meth:`bytes.decode`); ``'strict'`` makes them an error.
+    max_bytes : int, optional
+        Refuse a file larger than this many bytes (after decompression) before reading it whole.
 
     Raises
     ------
     ParsingError
-        If the file cannot be read or decoded.
+        If the file cannot be read or decoded, or is larger than ``max_bytes``.
     """
     if isinstance(source, PathLike):
         path = Path(source)
@@ -72,10 +76,14 @@ def read_source(source: str | PathLike[str], filename: str | None = None, *, err
         opener = _OPENERS.get(path.suffix.lower())
         try:
             if opener is None:
+                if max_bytes is not None and path.stat().st_size > max_bytes:
+                    raise ParsingError(_too_large(path.stat().st_size, max_bytes), name)
                 raw = path.read_bytes()
             else:
                 with opener(path, 'rb') as handle:
-                    raw = handle.read()
+                    raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+                if max_bytes is not None and len(raw) > max_bytes:
+                    raise ParsingError(_too_large(None, max_bytes), name)
         except (OSError, EOFError, lzma.LZMAError) as exc:
             raise ParsingError(f'cannot read file: {exc}', name) from exc
         try:
@@ -86,6 +94,11 @@ def read_source(source: str | PathLike[str], filename: str | None = None, *, err
     if not isinstance(source, str):
         raise ParsingError(f'expected text or a path, got {type(source).__name__}', filename)
     return source, filename or '<string>'
+
+
+def _too_large(size: int | None, max_bytes: int) -> str:
+    what = f'{size / 2**20:.0f} MiB' if size is not None else 'more than that once decompressed'
+    return f'file is too large ({what}); at most {max_bytes / 2**20:g} MiB is read'
 
 
 def is_comment(line: str) -> bool:

@@ -27,7 +27,14 @@ from aiida_enatom.io.qe_lambda_x import parse_alpha2f_dat
 from aiida_enatom.io.qe_matdyn import parse_a2f_dos
 from aiida_enatom.numerics.spectra import Alpha2F
 
-__all__ = ('FORMATS', 'detect_format', 'read_alpha2f')
+__all__ = ('FORMATS', 'MAX_ABS_ALPHA2F', 'MAX_ABS_FREQUENCY_MEV', 'MAX_FILE_BYTES', 'detect_format', 'read_alpha2f')
+
+#: Largest α²F file read, bytes: a matdyn ``a2F.dosN`` of a 200-atom cell is about 20 MB.
+MAX_FILE_BYTES = 64 << 20
+#: Largest |ω| accepted, meV (10 eV: far above any phonon; larger values are a unit error or garbage).
+MAX_ABS_FREQUENCY_MEV = 1.0e4
+#: Largest |α²F| accepted (dimensionless; physical spectra are below about 10).
+MAX_ABS_ALPHA2F = 1.0e4
 
 #: Formats understood by :func:`read_alpha2f`, with the native unit of ω (``None``: must be given).
 FORMATS: dict[str, str | None] = {'matdyn': 'Ry', 'lambda_x': 'THz', 'columns': None}
@@ -141,7 +148,7 @@ def read_alpha2f(
     if smearing_index is not None and (isinstance(smearing_index, bool) or smearing_index < 1):
         raise InputValidationError(f'smearing_index is 1-based and must be ≥ 1, got {smearing_index!r}')
     path = Path(path)
-    text, name = read_source(path)
+    text, name = read_source(path, max_bytes=MAX_FILE_BYTES)
     if fmt is None:
         fmt = _detect(text, name)
         _check_unit(fmt, unit, ParsingError, name)
@@ -164,9 +171,26 @@ def read_alpha2f(
         chosen = _choose(smearing_index, columns.n_columns, columns.column_values, name, 'header value')
         build = partial(columns.to_alpha2f, chosen)
     try:
-        return build()
+        spectrum = build()
     except InputValidationError as exc:
         raise ParsingError(f'not a valid α²F spectrum: {exc}', name) from exc
+    _check_magnitudes(spectrum, name)
+    return spectrum
+
+
+def _check_magnitudes(spectrum: Alpha2F, name: str) -> None:
+    """Refuse frequencies or α²F values so large that the moments would overflow (garbage or a unit error)."""
+    for values, limit, what in (
+        (spectrum.frequency, MAX_ABS_FREQUENCY_MEV, 'frequency |ω| (meV)'),
+        (spectrum.spectrum, MAX_ABS_ALPHA2F, 'α²F value'),
+    ):
+        index = int(abs(values).argmax())
+        if abs(values[index]) > limit:
+            raise ParsingError(
+                f'{what} {values[index]:.4g} at point {index + 1} is above {limit:g}; check the unit and the columns '
+                '(phonon frequencies are below about 500 meV, α²F below about 10)',
+                name,
+            )
 
 
 def _choose(index: int | None, count: int, values: tuple[float, ...] | None, name: str, what: str) -> int:

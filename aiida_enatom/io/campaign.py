@@ -49,6 +49,7 @@ __all__ = (
     'Campaign',
     'Candidate',
     'campaign_from_dict',
+    'check_geometry',
     'load_campaign',
 )
 
@@ -305,6 +306,21 @@ def _check_geometry(structure) -> None:
             f'{distance:.3f} Å apart (< {MIN_INTERATOMIC_DISTANCE} Å): overlapping atoms; check the coordinates and '
             'that lengths are in Å'
         )
+
+
+def check_geometry(structure, where: str = 'structure') -> None:
+    """Check a pymatgen ``Structure`` as a campaign checks its candidates (the CLI's ``launch`` commands use it).
+
+    Raises
+    ------
+    InputValidationError
+        ``'<where> has partial occupancies; …'``, unknown species, more than :data:`MAX_ATOMS` atoms, or two atoms
+        closer than :data:`MIN_INTERATOMIC_DISTANCE` Å; the message says what would be valid.
+    """
+    try:
+        _check_geometry(structure)
+    except ValueError as exception:
+        raise InputValidationError(f'{where}: {exception}') from None
 
 
 class Candidate(BaseModel):
