@@ -80,6 +80,10 @@ def test_no_gap_or_wrong_count():
 
 @pytest.fixture(scope='module')
 def mgh():
+    return mgh_data()
+
+
+def mgh_data() -> tuple[np.ndarray, Alpha2F]:
     """Rocksalt MgH (real QE 6.7 run): branches on a 16³ mesh, α²F and its species split at σ = 0.020 Ry on 8³."""
     fc = qe_q2r.parse_force_constants((MGH / 'alh222.fc').read_text(), 'alh222.fc')
     alat = fc.alat_bohr * BOHR_TO_ANGSTROM
