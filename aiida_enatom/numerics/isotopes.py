@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.constants import AMU_MEV2_TO_EV_PER_A2
 from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, mu_star_reference_mev
 from aiida_enatom.numerics.interpolation import (
     RealSpaceModel,
     fourier_matrices,
@@ -332,8 +333,10 @@ class IsotopeEffect:
         h of the centred difference in ln M.
     mu_star : float
         μ\\* quoted at ``mu_star_reference_mev`` for every mass set.
-    mu_star_reference_mev : float
-        The fixed reference frequency of μ\\* (meV).
+    mu_star_convention : str
+        Where μ\\* is quoted (see :func:`isotope_effect`).
+    mu_star_reference_mev : float or None
+        The fixed reference frequency of μ\\* (meV); None for the convention ``'cutoff'``.
     base : Alpha2F
         α²F at the stored masses (our interpolation; its partials are the stored ones).
     substituted : Alpha2F
@@ -353,7 +356,8 @@ class IsotopeEffect:
     substituted_masses_amu: NDArray[np.float64]
     log_step: float
     mu_star: float
-    mu_star_reference_mev: float
+    mu_star_convention: str
+    mu_star_reference_mev: float | None
     base: Alpha2F
     substituted: Alpha2F
     tc_k: dict[str, float | None]
@@ -367,7 +371,7 @@ class IsotopeEffect:
         ``isotope_alpha``, ``isotope_alpha_H``, ``isotope_alpha_M`` are the Eliashberg coefficients;
         ``isotope_alpha[_H|_M]_<route>`` every route; ``isotope_tc_ratio_<suffix>`` = T_c(substituted)/T_c(stored)
         (Eliashberg, both from our interpolation); ``tc_eliashberg_recomputed_K`` (T_c of our own α²F at the stored
-        masses); ``isotope_log_step``; ``isotope_mu_star_reference_meV``.
+        masses); ``isotope_log_step``; ``isotope_mu_star_reference_meV``; ``isotope_mu_star_convention``.
         """
         out: dict[str, Any] = {}
         for route in TC_ROUTES:
@@ -381,11 +385,14 @@ class IsotopeEffect:
         out['tc_eliashberg_recomputed_K'] = self.tc_k.get('eliashberg')
         out['isotope_log_step'] = self.log_step
         out['isotope_mu_star_reference_meV'] = self.mu_star_reference_mev
+        out['isotope_mu_star_convention'] = self.mu_star_convention
         return out
 
 
-def _tc(spectrum: Alpha2F, mu_star: float, reference_mev: float) -> dict[str, float | None]:
-    analysis = analyse_spectrum(spectrum, mu_star=mu_star, mu_star_reference_mev=reference_mev)
+def _tc(spectrum: Alpha2F, mu_star: float, reference_mev: float | None, convention: str) -> dict[str, float | None]:
+    analysis = analyse_spectrum(
+        spectrum, mu_star=mu_star, mu_star_reference_mev=reference_mev, mu_star_convention=convention
+    )
     return {route: analysis[f'tc_{route}_K'] for route in TC_ROUTES}  # type: ignore[misc]
 
 
@@ -397,22 +404,16 @@ def _alpha(plus: dict[str, float | None], minus: dict[str, float | None], step: 
     return out
 
 
-def _highest_coupled_frequency(spectrum: Alpha2F) -> float:
-    nonzero = np.flatnonzero(spectrum.spectrum != 0)
-    if nonzero.size == 0:
-        raise InputValidationError('the spectrum has no coupling (α²F = 0 everywhere)')
-    return float(spectrum.frequency[nonzero[-1]])
-
-
 def isotope_effect(
     model: ElectronPhononModel,
     substitutions: Mapping[str, float | str],
     frequency_mev: ArrayLike,
     *,
     mu_star: float,
-    mu_star_reference_mev: float | None = None,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
     log_step: float = DEFAULT_LOG_STEP,
     broadening_steps: float = 2.0,
+    base: Alpha2F | None = None,
     chunk_size: int = 4096,
 ) -> IsotopeEffect:
     """α²F and T_c at substituted masses, and α, α_H, α_M by a centred difference in ln M.
@@ -426,14 +427,19 @@ def isotope_effect(
     frequency_mev : array_like, shape (n_freq,)
         The stored α²F grid (meV).
     mu_star : float
-        μ\\* in [0, 0.5), held at ``mu_star_reference_mev`` for every mass set.
-    mu_star_reference_mev : float, optional
-        Reference frequency of μ\\* (meV); default 10 ω_max of the stored-mass spectrum (the convention of
-        :func:`~aiida_enatom.numerics.metrics.analyse_spectrum`), then fixed.
+        μ\\* in [0, 0.5).
+    mu_star_convention : str
+        Where μ\\* is quoted (:data:`~aiida_enatom.numerics.eliashberg.MU_STAR_CONVENTIONS`). For
+        ``'ten_omega_max'`` and ``'omega_log'`` the reference frequency is that of the stored-mass spectrum and is
+        held fixed for every mass set (the Coulomb repulsion does not depend on the ionic mass); for ``'cutoff'``
+        μ\\* is applied at the Matsubara cutoff, which scales with ω_max, so α_all = ½ by construction.
     log_step : float
         h of the centred difference in ln M, in (0, 0.5].
     broadening_steps : float
         σ of the Gaussian α²F used for T_c ratios and coefficients, in grid steps.
+    base : Alpha2F, optional
+        The tetrahedron α²F at the stored masses on ``frequency_mev`` if already known (e.g. the sum of a stored
+        split's species partials); saves one tetrahedron integration. Computed when not given.
     chunk_size : int
         q points per Fourier transform.
 
@@ -454,8 +460,8 @@ def isotope_effect(
     (harmonic approximation), but the tetrahedron α²F *sampled at grid points* moves λ by ≈ 0.5 % when spectral
     features slide across the grid (MgH, ±5 % masses: 1.837–1.855), which is larger than the physical change of
     T_c's log-derivative with the metal mass. Gaussians of two grid steps keep λ within 5·10⁻⁵ of constant.
-    Cost: one Fourier transform, 7 diagonalisations (6 without partials), one tetrahedron integration and 5
-    Gaussian ones, ≈ 13 T_c solutions.
+    Cost: one Fourier transform, 6 diagonalisations (base, substituted, H±, M±), two tetrahedron integrations (one
+    with ``base``) and 6 Gaussian ones, 16 T_c solutions.
     """
     if not (0.0 < log_step <= 0.5):
         raise InputValidationError(f'log_step = {log_step!r}: it must be in (0, 0.5]')
@@ -471,19 +477,25 @@ def isotope_effect(
             for sign in (+1, -1):
                 sets.append(np.where(members, masses * math.exp(sign * log_step), masses))
                 names.append((group, sign))
-    flags = [name in (('base', 0), ('substituted', 0)) for name in names]
+    flags = [name == ('substituted', 0) or (base is None and name == ('base', 0)) for name in names]
     modes = dict(zip(names, _mesh_modes(model, sets, flags, chunk_size), strict=True))
-    base = _integrate(modes[('base', 0)], model, grid, 'tetrahedron', broadening_steps)
+    if base is None:
+        base = _integrate(modes[('base', 0)], model, grid, 'tetrahedron', broadening_steps)
+    elif not np.array_equal(base.frequency, grid):
+        raise InputValidationError('base must be sampled on frequency_mev (the stored grid)')
     full = _integrate(modes[('substituted', 0)], model, grid, 'tetrahedron', broadening_steps)
     smooth = {name: _integrate(each, model, grid, 'gaussian', broadening_steps) for name, each in modes.items()}
-    reference = 10.0 * _highest_coupled_frequency(base) if mu_star_reference_mev is None else mu_star_reference_mev
-    tc = {name: _tc(spectrum, mu_star, reference) for name, spectrum in smooth.items()}
+    reference = mu_star_reference_mev(base, mu_star_convention)
+    convention = mu_star_convention
+
+    def _tc_of(spectrum: Alpha2F) -> dict[str, float | None]:
+        return _tc(spectrum, mu_star, reference, convention)
+
+    tc = {name: _tc_of(spectrum) for name, spectrum in smooth.items()}
     # Every mass × e^{±h} is exactly α²F(ω e^{±h/2}): the stored-mass spectrum on a grid stretched by e^{∓h/2}.
     stretched = {
-        sign: _tc(
-            Alpha2F(smooth[('base', 0)].frequency * math.exp(-sign * log_step / 2), smooth[('base', 0)].spectrum),
-            mu_star,
-            reference,
+        sign: _tc_of(
+            Alpha2F(smooth[('base', 0)].frequency * math.exp(-sign * log_step / 2), smooth[('base', 0)].spectrum)
         )
         for sign in (+1, -1)
     }
@@ -502,11 +514,12 @@ def isotope_effect(
         substituted_masses_amu=new_masses,
         log_step=float(log_step),
         mu_star=float(mu_star),
-        mu_star_reference_mev=float(reference),
+        mu_star_convention=convention,
+        mu_star_reference_mev=None if reference is None else float(reference),
         base=base,
         substituted=full,
-        tc_k=_tc(base, mu_star, reference),
-        tc_substituted_k=_tc(full, mu_star, reference),
+        tc_k=_tc_of(base),
+        tc_substituted_k=_tc_of(full),
         tc_ratio=ratio,
         alpha=alpha,
     )

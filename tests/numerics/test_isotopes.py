@@ -144,3 +144,13 @@ def test_deuteration_on_real_run(effects, model):
 def test_bad_step(model):
     with pytest.raises(InputValidationError, match='log_step'):
         isotope_effect(model, {'H': 'D'}, matdyn_grid_mev(), mu_star=0.1, log_step=0.0)
+
+
+def test_cutoff_convention_scales_mu_star_with_the_spectrum(model, effects):
+    """μ* applied at the Matsubara cutoff (∝ ω_max): nothing in T_c is fixed in energy, so α_all = ½ at any μ*."""
+    stored = effects[0.1].base  # also checks that a given base spectrum is accepted
+    effect = isotope_effect(model, {'H': 2.0}, matdyn_grid_mev(), mu_star=0.1, mu_star_convention='cutoff', base=stored)
+    assert effect.mu_star_reference_mev is None
+    assert effect.alpha['all']['eliashberg'] == pytest.approx(0.5, abs=1e-9)
+    assert effect.alpha['H']['eliashberg'] + effect.alpha['M']['eliashberg'] == pytest.approx(0.5, abs=1e-5)
+    assert 'tc_eliashberg_substituted_K' in effect.as_dict('substituted')
