@@ -47,6 +47,14 @@ def analyse_tables() -> None:
     session.commit()
 
 
+def existing_points(group: str) -> int:
+    """Number of nodes in ``group`` (0 if it does not exist)."""
+    from aiida import orm
+
+    query = orm.QueryBuilder().append(orm.Group, filters={'label': group}, tag='group')
+    return query.append(orm.Node, with_group='group').count()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--points', type=int, default=10_000)
@@ -56,7 +64,15 @@ def main() -> int:
         help='Use this existing profile (e.g. a PostgreSQL one from `aiida-enatom setup --production` in a scratch '
         'AIIDA_PATH) instead of a throw-away SQLite one; points go to a new group "bench-<N>-<time>".',
     )
+    parser.add_argument(
+        '--group',
+        default=None,
+        help='With --profile: time the queries on this existing group (stored by an earlier run of this script); '
+        'points are added only until it has --points of them.',
+    )
     args = parser.parse_args()
+    if args.group and not args.profile:
+        parser.error('--group needs --profile (the throw-away SQLite profile has no earlier groups)')
     with tempfile.TemporaryDirectory(prefix='enatom-bench-') as scratch:
         sys.path.insert(0, str(ROOT))
         if args.profile is None:
@@ -69,16 +85,18 @@ def main() -> int:
                 [str(verdi), 'presto', '--profile-name', 'bench', '--non-interactive'], check=True, capture_output=True
             )
         profile = load_profile(args.profile or 'bench')
-        group = f'bench-{args.points}-{int(time.time())}'
+        group = args.group or f'bench-{args.points}-{int(time.time())}'
 
         from aiida_enatom.results.query import campaign_status, rank_records, records
         from tests.aiida.results.factory import point_records, store_points_bulk
 
         start = time.perf_counter()
-        stored = point_records(args.points)
+        present = existing_points(group)
+        missing = max(args.points - present, 0)
+        stored = point_records(missing, seed=7 + present)
         for offset in range(0, len(stored), 5000):
             store_points_bulk(stored[offset : offset + 5000], group)
-        print(f'stored {args.points} points in {time.perf_counter() - start:.1f} s')
+        print(f'stored {missing} points in {time.perf_counter() - start:.1f} s (group {group!r}, {args.points} points)')
         backend = profile.storage_backend
         analyse_tables()
         timings = {
