@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := quantum-espresso quantum-espresso-data postgresql rabbitmq-server
+DEBIAN_PACKAGES := quantum-espresso quantum-espresso-data postgresql rabbitmq-server slurmctld slurmd slurm-client munge
 
 .PHONY: system venv quickstart test lint bench clean docs
 

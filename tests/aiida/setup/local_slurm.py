@@ -187,6 +187,7 @@ class LocalSlurm:
             raise RuntimeError('a local SLURM needs root (slurmd starts jobs as the submitting user)')
         for sub in ('etc', 'state', 'spool', 'run', 'log'):
             (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        self.prefix.chmod(0o755)  # munged runs as `munge` and must reach its folder (mkdtemp makes 0700)
         self.conf.write_text(
             _CONF.format(
                 prefix=self.prefix,
