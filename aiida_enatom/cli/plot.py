@@ -13,7 +13,7 @@ KINDS = ('ih2-vs-pressure', 'tc-vs-area', 'lambda-vs-pressure', 'a2f')
 
 
 @click.command('plot')
-@click.argument('group')
+@click.argument('groups', metavar='GROUP...', nargs=-1, required=True)
 @click.option('--kind', type=click.Choice(KINDS), required=True, help='Which figure.')
 @click.option(
     '-o',
@@ -25,8 +25,8 @@ KINDS = ('ih2-vs-pressure', 'tc-vs-area', 'lambda-vs-pressure', 'a2f')
 )
 @click.option('--include-unstable', is_flag=True, help='Draw unstable points too (hollow markers).')
 @decorators.with_dbenv()
-def cmd_plot(group: str, kind: str, output: pathlib.Path, include_unstable: bool) -> None:
-    """Plot campaign GROUP to OUTPUT (.png, .pdf or .svg).
+def cmd_plot(groups: tuple[str, ...], kind: str, output: pathlib.Path, include_unstable: bool) -> None:
+    """Plot the points of one or more campaign GROUPs together to OUTPUT (.png, .pdf or .svg).
 
     ih2-vs-pressure is the paper's Fig. 2 (I_H² vs pressure, one line per formula); tc-vs-area is Fig. 3 (T_c of the
     H part alone vs 𝒜_H with the 0.148 line, next to the full-α²F version); a2f overlays the α²F of every point.
@@ -42,11 +42,14 @@ def cmd_plot(group: str, kind: str, output: pathlib.Path, include_unstable: bool
 
     if output.suffix.lower() not in ('.png', '.pdf', '.svg'):
         echo.echo_critical(f'{output}: unsupported format {output.suffix!r}; use .png, .pdf or .svg')
-    if not orm.QueryBuilder().append(orm.Group, filters={'label': group}).count():
-        echo.echo_critical(f'no group {group!r} in this profile (`verdi group list` shows the groups)')
-    rows = records(group, include_unrankable=include_unstable)
+    rows = []
+    for group in dict.fromkeys(groups):
+        if not orm.QueryBuilder().append(orm.Group, filters={'label': group}).count():
+            echo.echo_critical(f'no group {group!r} in this profile (`verdi group list` shows the groups)')
+        rows.extend(records(group, include_unrankable=include_unstable))
     if not rows:
-        echo.echo_critical(f'no {"" if include_unstable else "rankable "}point in {group!r} to plot')
+        named = ', '.join(repr(group) for group in groups)
+        echo.echo_critical(f'no {"" if include_unstable else "rankable "}point in {named} to plot')
     try:
         if kind == 'ih2-vs-pressure':
             figure = screening.plot_ih2_vs_pressure(rows, include_flagged=include_unstable).figure

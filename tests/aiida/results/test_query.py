@@ -100,6 +100,11 @@ def test_cli_plots(campaign, tmp_path):
         assert path.stat().st_size > 10_000
     bad = invoke('plot', 'screen-a', '--kind', 'tc-vs-area', '-o', str(tmp_path / 'x.bmp'))
     assert bad.exit_code != 0 and 'unsupported format' in bad.output
+    both = invoke('plot', 'screen-a', 'screen-b', '--kind', 'ih2-vs-pressure', '-o', str(tmp_path / 'ab.png'))
+    n_rankable = sum(r['rankable'] for r in campaign['a'][0] + campaign['b'][0])
+    assert both.exit_code == 0 and f'of {n_rankable} point(s)' in both.output, both.output
+    missing = invoke('plot', 'screen-a', 'nope', '--kind', 'a2f', '-o', str(tmp_path / 'n.png'))
+    assert missing.exit_code != 0 and "no group 'nope'" in missing.output
 
 
 def test_orphaned_in_process_sweep(aiida_profile):
