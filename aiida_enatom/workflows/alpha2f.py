@@ -16,11 +16,13 @@ from aiida_enatom.calculations.functions.assess_stability import assess_stabilit
 from aiida_enatom.calculations.functions.check_partial_sum import check_partial_sum
 from aiida_enatom.calculations.functions.compute_fermi_pdos import compute_fermi_pdos
 from aiida_enatom.calculations.functions.compute_metrics import compute_metrics
+from aiida_enatom.calculations.functions.compute_tc_derivative import compute_tc_derivative
 from aiida_enatom.calculations.functions.create_elph_meshes import create_elph_meshes
 from aiida_enatom.calculations.functions.locate_interpolated_minimum import locate_interpolated_minimum
 from aiida_enatom.calculations.functions.parse_matdyn_a2f import parse_matdyn_a2f
 from aiida_enatom.calculations.functions.split_alpha2f import split_alpha2f
 from aiida_enatom.data.alpha2f import Alpha2FData
+from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, MU_STAR_CONVENTIONS
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.ph_base import EnatomPhBaseWorkChain
 from aiida_enatom.workflows.protocols import get_protocol_filepath
@@ -65,6 +67,14 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             help='q-point spacing (1/Å) of the fine matdyn.x mesh on which α²F and the phonon DOS are computed.',
         )
         spec.input('mu_star', valid_type=orm.Float, default=lambda: orm.Float(0.10), help='Coulomb pseudopotential μ*.')
+        spec.input(
+            'mu_star_convention',
+            valid_type=orm.Str,
+            default=lambda: orm.Str(DEFAULT_MU_STAR_CONVENTION),
+            validator=_validate_mu_star_convention,
+            help='Frequency at which mu_star is quoted in the Eliashberg solver: ten_omega_max (at 10 ω_max, rescaled '
+            "to the Matsubara cutoff), cutoff (applied at the cutoff, EPW's muc) or omega_log.",
+        )
         spec.input(
             'default_smearing_index',
             valid_type=orm.Int,
@@ -152,6 +162,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         spec.output('fermi_dos', valid_type=orm.Dict, help='Atom-projected DOS at E_F (states/eV/spin/cell).')
         spec.output('matdyn_lambda', valid_type=orm.Dict, help='matdyn.x λ, ω_log and N(E_F) per smearing.')
         spec.output('meshes', valid_type=orm.Dict, help='The q-, k-, dense k- and fine q-meshes used.')
+        spec.output(
+            'tc_derivative',
+            valid_type=orm.ArrayData,
+            required=False,
+            help='Bergmann–Rainer δT_c/δα²F(Ω) (K/meV) of the default smearing and of its H partial alone; its '
+            'per-species summary is in the metrics (dtc_* keys).',
+        )
         spec.exit_code(
             410,
             'ERROR_SUB_PROCESS_FAILED_SCF_LA2F',
@@ -284,6 +301,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         for key in ('kpoints_distance', 'kpoints_distance_la2f', 'qpoints_distance', 'matdyn_qpoints_distance'):
             builder[key] = orm.Float(inputs[key])
         builder.mu_star = orm.Float(inputs['mu_star'])
+        builder.mu_star_convention = orm.Str(inputs['mu_star_convention'])
         builder.default_smearing_index = orm.Int(inputs['default_smearing_index'])
         builder.stability_threshold = orm.Float(inputs['stability_threshold'])
         builder.stability_direct_check = orm.Bool(inputs['stability_direct_check'])
@@ -494,6 +512,14 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 scf_parameters=self.ctx.scf_la2f.outputs.output_parameters,
                 metadata={'call_link_label': 'compute_fermi_pdos'},
             )
+            derivative = compute_tc_derivative(
+                alpha2f=self.ctx.alpha2f,
+                mu_star=self.inputs.mu_star,
+                smearing_index=self.inputs.default_smearing_index,
+                mu_star_convention=self.inputs.mu_star_convention,
+                metadata={'call_link_label': 'compute_tc_derivative'},
+            )
+            self.ctx.tc_derivative = derivative['derivative']
             self.ctx.metrics = compute_metrics(
                 alpha2f=self.ctx.alpha2f,
                 structure=self.inputs.structure,
@@ -502,6 +528,8 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 fermi_dos=self.ctx.fermi_dos,
                 stability=self.ctx.stability,
                 sum_rule=self.ctx.sum_rule,
+                mu_star_convention=self.inputs.mu_star_convention,
+                tc_derivative=derivative['summary'],
                 metadata={'call_link_label': 'compute_metrics'},
             )
         except Exception as exception:  # noqa: BLE001 - any calcfunction failure becomes one exit code
@@ -517,6 +545,8 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         self.out('fermi_dos', self.ctx.fermi_dos)
         self.out('matdyn_lambda', self.ctx.matdyn_lambda)
         self.out('meshes', self.ctx.meshes['summary'])
+        if 'tc_derivative' in self.ctx:
+            self.out('tc_derivative', self.ctx.tc_derivative)
         # Instability first: with imaginary modes matdyn's λ also sums its ω < 0 bins while our moments leave them
         # out (and report their weight), so the sum rule is not a meaningful test of the split then.
         stability = self.ctx.stability.get_dict()
@@ -546,6 +576,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             f'{exit_code.message}'
         )
         return exit_code
+
+
+def _validate_mu_star_convention(value: orm.Str, _) -> str | None:
+    """Return an error message unless ``value`` names a μ* convention."""
+    if value.value not in MU_STAR_CONVENTIONS:
+        return f'mu_star_convention = {value.value!r} is not valid; choose one of {", ".join(MU_STAR_CONVENTIONS)}'
+    return None
 
 
 def _load_codes(codes: Mapping[str, orm.AbstractCode | str], required: tuple[str, ...]) -> dict:

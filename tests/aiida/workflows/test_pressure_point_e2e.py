@@ -38,6 +38,7 @@ ALPHA2F_CALLS = {
     'locate_interpolated_minimum',
     'assess_stability',
     'compute_fermi_pdos',
+    'compute_tc_derivative',
     'compute_metrics',
 }
 METRIC_KEYS = {
