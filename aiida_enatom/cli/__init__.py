@@ -70,6 +70,7 @@ class LazyVerdiGroup(VerdiCommandGroup):
         'rank': ('aiida_enatom.cli.rank:cmd_rank', 'Rank stored pressure points by area, I_H^2, T_c or lambda_H.'),
         'export': ('aiida_enatom.cli.export_results:cmd_export', 'Export a campaign as CSV or JSON.'),
         'plot': ('aiida_enatom.cli.plot:cmd_plot', "Plot a campaign: the paper's Figures 2 and 3 and more."),
+        'isotope': ('aiida_enatom.cli.isotope:cmd_isotope', 'T_c and isotope coefficients at other masses (no DFT).'),
     },
 )
 @options.PROFILE(type=types.ProfileParamType(load_profile=True), expose_value=False)
