@@ -12,6 +12,8 @@ from aiida_enatom.cli.utils import IMAGE_SUFFIXES, output_path_callback
 
 FORMATS = ('auto', 'matdyn', 'columns')
 UNITS = ('meV', 'eV', 'THz', 'cm-1', 'K', 'Ry', 'Ha')
+#: The keys of ``aiida_enatom.numerics.eliashberg.MU_STAR_CONVENTIONS`` (listed here to keep the CLI import light).
+MU_STAR_CONVENTIONS = ('ten_omega_max', 'cutoff', 'omega_log')
 
 
 def _fail(message: str) -> None:
@@ -49,7 +51,15 @@ def _spectrum_options(function):
             type=float,
             default=0.1,
             show_default=True,
-            help='Coulomb pseudopotential μ*, in [0, 0.5), quoted at 10 ω_max.',
+            help='Coulomb pseudopotential μ*, in [0, 0.5), read in --mu-star-convention.',
+        ),
+        click.option(
+            '--mu-star-convention',
+            type=click.Choice(MU_STAR_CONVENTIONS),
+            default='ten_omega_max',
+            show_default=True,
+            help='Where μ* is quoted in the Eliashberg solver: ten_omega_max (at 10 ω_max, rescaled to the Matsubara '
+            "cutoff), cutoff (applied at the cutoff without rescaling, EPW's muc) or omega_log (at ω_log, rescaled).",
         ),
         click.option(
             '--cutoff-factor',
@@ -112,14 +122,16 @@ def cmd_analyse() -> None:
 
 @cmd_analyse.command('a2f')
 @_spectrum_options
-def cmd_a2f(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, as_json, plot) -> None:
+def cmd_a2f(filename, fmt, unit, smearing_index, mu_star, mu_star_convention, cutoff_factor, as_json, plot) -> None:
     """Moments (λ, ω_log, ω̄₁, ω̄₂, 𝒜) and T_c (McMillan, Allen–Dynes, Leavens–Carbotte, Eliashberg) of FILENAME."""
     from aiida_enatom.exceptions import EnatomError
     from aiida_enatom.numerics.metrics import analyse_spectrum
 
     spectrum = _read(filename, fmt, unit, smearing_index, mu_star, cutoff_factor)
     try:
-        result = analyse_spectrum(spectrum, mu_star=mu_star, cutoff_factor=cutoff_factor)
+        result = analyse_spectrum(
+            spectrum, mu_star=mu_star, cutoff_factor=cutoff_factor, mu_star_convention=mu_star_convention
+        )
     except (EnatomError, ArithmeticError) as exception:
         _fail(f'{filename}: {exception}')
     result = {'file': str(filename), **result}
@@ -148,12 +160,17 @@ ROWS = (
     ('tc_leavens_carbotte_K', 'T_c Leavens–Carbotte 0.148𝒜', 'K'),
     ('tc_strong_coupling_K', 'T_c strong coupling 0.1827ω_2√λ', 'K'),
     ('tc_eliashberg_K', 'T_c isotropic Eliashberg', 'K'),
+    ('tc_over_area', 'k_B T_c/𝒜 (Eliashberg)', ''),
+    ('tc_bound_leavens_K', "Leavens' bound 0.2309𝒜", 'K'),
     ('weight_nonpositive_meV', 'weight at ω ≤ 0 (left out)', 'meV'),
 )
 
 
 def _print_table(result: dict) -> None:
-    click.echo(f'{result["file"]}  (μ* = {result["mu_star"]}, cutoff {result["cutoff_factor"]} ω_max)')
+    click.echo(
+        f'{result["file"]}  (μ* = {result["mu_star"]}, convention {result["mu_star_convention"]}, '
+        f'cutoff {result["cutoff_factor"]} ω_max)'
+    )
     for key, label, unit in ROWS:
         value = result[key]
         click.echo(f'  {label:<34s} {value:12.4f} {unit}' if value is not None else f'  {label:<34s} {"n/a":>12s}')
@@ -165,14 +182,18 @@ def _print_table(result: dict) -> None:
 
 @cmd_analyse.command('derivative')
 @_spectrum_options
-def cmd_derivative(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, as_json, plot) -> None:
+def cmd_derivative(
+    filename, fmt, unit, smearing_index, mu_star, mu_star_convention, cutoff_factor, as_json, plot
+) -> None:
     """T_c and the Bergmann–Rainer derivative δT_c/δα²F(Ω) of FILENAME on its own frequency grid."""
     from aiida_enatom.exceptions import EnatomError
     from aiida_enatom.numerics.bergmann_rainer import tc_functional_derivative
 
     spectrum = _read(filename, fmt, unit, smearing_index, mu_star, cutoff_factor)
     try:
-        result = tc_functional_derivative(spectrum, mu_star=mu_star, cutoff_factor=cutoff_factor)
+        result = tc_functional_derivative(
+            spectrum, mu_star=mu_star, cutoff_factor=cutoff_factor, mu_star_convention=mu_star_convention
+        )
     except (EnatomError, ArithmeticError) as exception:
         _fail(f'{filename}: {exception}')
     if as_json:
@@ -181,6 +202,7 @@ def cmd_derivative(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, 
                 {
                     'file': str(filename),
                     'mu_star': mu_star,
+                    'mu_star_convention': mu_star_convention,
                     'cutoff_factor': cutoff_factor,
                     'tc_K': result.tc_k,
                     'omega_meV': [float(x) for x in result.omega_mev],
@@ -191,7 +213,7 @@ def cmd_derivative(filename, fmt, unit, smearing_index, mu_star, cutoff_factor, 
             )
         )
     else:
-        click.echo(f'{filename}  (μ* = {mu_star}, cutoff {cutoff_factor} ω_max)')
+        click.echo(f'{filename}  (μ* = {mu_star}, convention {mu_star_convention}, cutoff {cutoff_factor} ω_max)')
         click.echo(f'  T_c (isotropic Eliashberg)          {result.tc_k:12.4f} K')
         click.echo(f'  maximum of δT_c/δα²F at Ω =          {result.peak_omega_mev:12.4f} meV')
         click.echo(f'                                      {result.peak_omega_over_kTc:12.4f} k_B T_c')

@@ -87,6 +87,7 @@ def test_derivative_json(einstein_file, tmp_path):
         (['--unit', 'THz', '--mu-star', '-0.1'], 'mu-star'),
         (['--unit', 'THz', '--cutoff-factor', '-3'], 'cutoff-factor'),
         (['--unit', 'furlongs'], 'furlongs'),
+        (['--unit', 'THz', '--mu-star-convention', 'epw'], 'mu-star-convention'),
     ],
 )
 def test_bad_options_give_one_clear_line(einstein_file, tmp_path, args, message):
@@ -116,3 +117,35 @@ def test_real_matdyn_file_agrees_with_qe_closing_lambda(fixtures_path, tmp_path)
     # matdyn's closing λ is a midpoint sum over the same bins: agreement to 1e-5 (see docs/parsers.md)
     np.testing.assert_allclose(data['lambda'], parse_a2f_dos(path).lambda_qe, rtol=1e-5)
     assert data['tc_eliashberg_K'] > data['tc_allen_dynes_K'] > 0
+
+
+def test_mu_star_convention_on_isome_nb(fixtures_path, tmp_path):
+    """IsoME's Nb (column 15) at μ* = 0.12 applied at a 5 ω_max cutoff (EPW's convention): 10.35 K, recorded."""
+    path = fixtures_path / 'reference' / 'Nb.a2F.xz'
+    args = ['--unit', 'THz', '--smearing-index', '15', '--mu-star', '0.12', '--json']
+    result = run_cli(
+        'analyse',
+        'a2f',
+        str(path),
+        *args,
+        '--mu-star-convention',
+        'cutoff',
+        '--cutoff-factor',
+        '5',
+        aiida_path=tmp_path / 'aiida',
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data['mu_star_convention'] == 'cutoff' and data['mu_star_cutoff'] == 0.12
+    assert data['tc_eliashberg_K'] == pytest.approx(10.346, abs=1e-3)
+    assert data['tc_bound_leavens_K'] == pytest.approx(0.2309 * data['area_meV'] * MEV_TO_K, rel=1e-12)
+    derivative = run_cli('analyse', 'derivative', str(path), *args, aiida_path=tmp_path / 'aiida')
+    assert json.loads(derivative.stdout)['mu_star_convention'] == 'ten_omega_max'
+    assert json.loads(derivative.stdout)['tc_K'] == pytest.approx(10.691, abs=1e-3)
+
+
+def test_cli_conventions_are_the_solver_conventions():
+    from aiida_enatom.cli.analyse import MU_STAR_CONVENTIONS
+    from aiida_enatom.numerics.eliashberg import MU_STAR_CONVENTIONS as SOLVER
+
+    assert MU_STAR_CONVENTIONS == tuple(SOLVER)
