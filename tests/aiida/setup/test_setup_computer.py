@@ -184,3 +184,28 @@ def test_documented_verdi_config_and_setup_codes(tmp_path):
     assert again.exit_code == 0 and 'Success: code' not in again.output, again.output
     missing = _setup('codes', 'no-such-computer')
     assert missing.exit_code != 0 and "no computer 'no-such-computer'" in missing.output
+
+
+def test_localhost_ranks_come_from_the_computer(tmp_path):
+    """`setup` gives localhost 2 ranks (the protocols' pools) and raises an older localhost's 1 to 2, once."""
+    from aiida import orm
+
+    from aiida_enatom.setup.codes import LOCALHOST_RANKS, ensure_computer
+
+    computer, actions = ensure_computer(tmp_path, label='enatom-local-new')
+    assert computer.get_default_mpiprocs_per_machine() == LOCALHOST_RANKS == 2
+    assert [a.kind for a in actions] == ['created', 'created']
+
+    old = orm.Computer(
+        label='enatom-local-old',
+        hostname='localhost',
+        transport_type='core.local',
+        scheduler_type='core.direct',
+        workdir=str(tmp_path),
+    ).store()
+    old.set_default_mpiprocs_per_machine(1)  # what earlier versions of setup stored
+    _, actions = ensure_computer(tmp_path, label='enatom-local-old')
+    assert f"computer 'enatom-local-old': {LOCALHOST_RANKS} MPI ranks per calculation" in [a.message for a in actions]
+    assert orm.load_computer('enatom-local-old').get_default_mpiprocs_per_machine() == 2
+    _, actions = ensure_computer(tmp_path, label='enatom-local-old')
+    assert not any(a.changed for a in actions)
