@@ -55,7 +55,12 @@ CONTEXT_FIELDS: dict[str, tuple[str, str]] = {
     'pressure_GPa': ('GPa', 'pressure of the relaxed cell (final SCF stress)'),
     'number_of_atoms': ('', 'atoms in the relaxed (primitive) cell'),
     'volume_per_atom_A3': ('Å³', 'volume of the relaxed cell per atom'),
-    'mu_star': ('', 'Coulomb pseudopotential μ* of every T_c (quoted at 10 ω_max)'),
+    'mu_star': ('', 'Coulomb pseudopotential μ* of every T_c, read in mu_star_convention'),
+    'mu_star_convention': (
+        '',
+        'where μ* is quoted in the Eliashberg solver: ten_omega_max (at 10 ω_max, rescaled to the Matsubara cutoff), '
+        "cutoff (applied at the cutoff, EPW's muc) or omega_log",
+    ),
     'status': ('', 'one of ' + ', '.join(STATUSES)),
     'rankable': ('', 'true only for status "ok": the point enters rankings'),
     'dynamically_stable': ('', 'the stability verdict'),
@@ -193,6 +198,8 @@ def build_record(
         number_of_atoms=int(number_of_atoms),
         volume_per_atom_A3=float(volume_a3) / int(number_of_atoms),
         mu_star=float(metrics['mu_star']),
+        # metrics made before the convention was a parameter all used ten_omega_max
+        mu_star_convention=str(metrics.get('mu_star_convention', 'ten_omega_max')),
         status=status,
         rankable=status == 'ok',
         dynamically_stable=stable,

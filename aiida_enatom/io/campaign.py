@@ -40,6 +40,7 @@ from pydantic import (
 
 from aiida_enatom.common.structures import PROTOTYPE_ALIASES, PROTOTYPES, canonical_prototype_name, prototype_structure
 from aiida_enatom.exceptions import InputValidationError
+from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, MU_STAR_CONVENTIONS
 
 __all__ = (
     'CODE_ROLES',
@@ -490,6 +491,9 @@ class Campaign(BaseModel):
         ``run_enatom``, which are fields here).
     mu_star : float
         Coulomb pseudopotential μ*, in [0, 0.5] (default 0.10).
+    mu_star_convention : str
+        Where μ* is quoted in the Eliashberg solver, one of :data:`MU_STAR_CONVENTIONS` (default ``'ten_omega_max'``);
+        passed to every point's ``alpha2f.mu_star_convention`` unless the overrides set that key.
     codes : dict of str to str
         Code role (:data:`CODE_ROLES`) → AiiDA code label (``'pw@localhost'``); roles not given default to
         ``'<role>@localhost'``.
@@ -512,6 +516,7 @@ class Campaign(BaseModel):
     protocol: Protocol = 'fast'
     overrides: dict[str, Any] = Field(default_factory=dict)
     mu_star: _Number = 0.10
+    mu_star_convention: StrictStr = DEFAULT_MU_STAR_CONVENTION
     codes: dict[str, str] = Field(default_factory=lambda: {role: f'{role}@localhost' for role in CODE_ROLES})
     pseudo_family: StrictStr | None = None
     run_enatom: StrictBool = False
@@ -551,6 +556,13 @@ class Campaign(BaseModel):
     def _mu_star(cls, value: float) -> float:
         if not (math.isfinite(value) and 0.0 <= value <= 0.5):
             raise ValueError(f'{value!r} is outside [0, 0.5]; give μ* in [0, 0.5] (typically 0.10-0.13)')
+        return value
+
+    @field_validator('mu_star_convention')
+    @classmethod
+    def _mu_star_convention(cls, value: str) -> str:
+        if value not in MU_STAR_CONVENTIONS:
+            raise ValueError(f'{_show(value)} is not a μ* convention; give one of {", ".join(MU_STAR_CONVENTIONS)}')
         return value
 
     @field_validator('codes', mode='before')
@@ -659,10 +671,14 @@ class Campaign(BaseModel):
         """Return the overrides of ``candidate``'s points, ready for ``get_builder_from_protocol``.
 
         The campaign's ``overrides`` merged recursively with the candidate's (the candidate wins), plus the meta keys
-        ``run_enatom`` and, when set, ``pseudo_family`` of ``enatom.pressure_point``. A new dict every call.
+        ``run_enatom`` and, when set, ``pseudo_family`` of ``enatom.pressure_point``, and ``alpha2f.mu_star_convention``
+        (unless the overrides give it). A new dict every call.
         """
         candidate = self._resolve(candidate)
         overrides = _merge(_deep_copy(self.overrides), _deep_copy(candidate.overrides))
+        alpha2f = overrides.setdefault('alpha2f', {})
+        if isinstance(alpha2f, dict):
+            alpha2f.setdefault('mu_star_convention', self.mu_star_convention)
         overrides['run_enatom'] = self.run_enatom
         if self.pseudo_family is not None:
             overrides['pseudo_family'] = self.pseudo_family
@@ -887,6 +903,7 @@ _HINTS = {
     'protocol': 'one of ' + ', '.join(PROTOCOLS),
     'overrides': 'a mapping',
     'mu_star': 'a number in [0, 0.5], e.g. 0.10',
+    'mu_star_convention': 'one of ' + ', '.join(MU_STAR_CONVENTIONS),
     'codes': 'a mapping of role to code label, e.g. {pw: pw@localhost}',
     'pseudo_family': 'a family label, e.g. SSSP/1.3/PBE/efficiency',
     'run_enatom': 'true or false',

@@ -43,6 +43,8 @@ def test_context_and_metrics_are_kept():
     assert record['candidate'] == 'H3S'  # defaults to the formula
     assert record['volume_per_atom_A3'] == pytest.approx(13.3 / 4)
     assert record['area_H_meV'] == 120.0 and record['status'] == 'ok' and record['rankable'] is True
+    assert record['mu_star_convention'] == 'ten_omega_max'  # metrics from before the convention was recorded
+    assert _record(metrics={'mu_star_convention': 'cutoff'})['mu_star_convention'] == 'cutoff'
     json.dumps(record, allow_nan=False)  # strictly JSON
 
 

@@ -164,6 +164,7 @@ def test_points_fingerprint_and_overrides(tmp_path):
     assert overrides['relax_base'] == {'kpoints_distance': 0.2, 'pw': {'parameters': {'SYSTEM': {'degauss': 0.02}}}}
     assert overrides['pseudo_family'] == 'SSSP/1.3/PBE/efficiency'
     assert overrides['run_enatom'] is False
+    assert overrides['alpha2f'] == {'mu_star_convention': 'ten_omega_max'}
     overrides['relax_base']['pw']['parameters']['SYSTEM']['degauss'] = 1.0  # a copy: the campaign is unchanged
     assert campaign.overrides['relax_base']['pw']['parameters']['SYSTEM']['degauss'] == 0.02
     with pytest.raises(InputValidationError, match=r'250 GPa is not a pressure of hi; its grid: 150, 300 GPa'):
@@ -295,6 +296,10 @@ BAD_FILES = {
     'mu_star too large': ('mu_star: 0.7\n' + GOOD, ['mu_star: 0.7 is outside [0, 0.5]; give μ* in [0, 0.5]']),
     'mu_star negative': ('mu_star: -0.1\n' + GOOD, ['mu_star: -0.1 is outside [0, 0.5]']),
     'mu_star text': ('mu_star: high\n' + GOOD, ["mu_star: input should be a valid number, got 'high'; give a number"]),
+    'mu_star convention unknown': (
+        'mu_star_convention: epw\n' + GOOD,
+        ["mu_star_convention: 'epw' is not a μ* convention; give one of ten_omega_max, cutoff, omega_log"],
+    ),
     'unknown protocol': (
         'protocol: ultra\n' + GOOD,
         ["protocol: 'ultra' is not a protocol; valid: test, fast, balanced"],
@@ -506,3 +511,23 @@ def test_pressure_range_is_inclusive_sorted_and_evenly_spaced(start, step, count
     assert pressures[-1] == pytest.approx(stop, abs=1e-6)
     assert list(pressures) == sorted(set(pressures))
     assert all(b - a == pytest.approx(step, abs=2e-6) for a, b in itertools.pairwise(pressures))
+
+
+def test_mu_star_convention_reaches_the_alpha2f_overrides():
+    """The campaign field sets alpha2f.mu_star_convention of every point; explicit overrides of that key win."""
+    campaign = campaign_from_dict({'name': 'x', 'mu_star_convention': 'cutoff', 'candidates': [_CANDIDATE]})
+    assert campaign.mu_star_convention == 'cutoff'
+    assert campaign.effective_overrides('A')['alpha2f'] == {'mu_star_convention': 'cutoff'}
+    explicit = campaign_from_dict(
+        {
+            'name': 'x',
+            'mu_star_convention': 'cutoff',
+            'overrides': {'alpha2f': {'mu_star_convention': 'omega_log', 'qpoints_distance': 0.5}},
+            'candidates': [_CANDIDATE],
+        }
+    )
+    assert explicit.effective_overrides('A')['alpha2f'] == {'mu_star_convention': 'omega_log', 'qpoints_distance': 0.5}
+    assert campaign_from_dict({'name': 'x', 'candidates': [_CANDIDATE]}).mu_star_convention == 'ten_omega_max'
+
+
+_CANDIDATE = {'label': 'A', 'prototype': 'H3S', 'pressures': [200]}
