@@ -5,9 +5,9 @@ from __future__ import annotations
 import pathlib
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
-from aiida_enatom.cli import LazyVerdiGroup
+from aiida_enatom.cli import LazyVerdiGroup, utils
 
 CAMPAIGN_FILE = click.Path(exists=True, dir_okay=False, path_type=pathlib.Path)
 
@@ -46,7 +46,7 @@ def cmd_validate(campaign_file: pathlib.Path) -> None:
 @click.argument('campaign_file', type=CAMPAIGN_FILE)
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
 @click.option('--max-active', type=click.IntRange(1, 10000), default=None, help='Most points active at once.')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None) -> None:
     """Launch CAMPAIGN_FILE: one enatom.sweep per candidate; finished points are reused, failed ones rerun.
 
@@ -110,7 +110,7 @@ def _check_daemon() -> None:
 
 @cmd_campaign.command('status')
 @click.argument('group', required=False)
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_status(group: str | None) -> None:
     """Counts per state with a progress bar, one line per point, and the last report line of each failure.
 

@@ -233,8 +233,11 @@ def cmd_plot(node, output: pathlib.Path, smearing_index: int, partials: bool, ov
     """Plot α²F(ω) of one smearing of an Alpha2FData NODE with its running λ(ω), or its partial spectra."""
     from matplotlib.figure import Figure
 
+    from aiida_enatom.cli.utils import IMAGE_SUFFIXES
     from aiida_enatom.plotting.spectra import plot_alpha2f, plot_partial_alpha2f
 
+    if output.suffix.lower() not in IMAGE_SUFFIXES:
+        echo.echo_critical(f'{output}: unsupported image format {output.suffix!r}; use {", ".join(IMAGE_SUFFIXES)}')
     spectrum = _spectrum(node, smearing_index)
     if partials and not spectrum.partials:
         echo.echo_critical(f'node {node.pk} has no partial spectra; plot without --partials')

@@ -5,14 +5,16 @@ from __future__ import annotations
 import pathlib
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
+
+from aiida_enatom.cli import utils
 
 
 @click.command('export-enatom')
 @click.argument('pk', type=str)
 @click.option('--format', 'fmt', type=click.Choice(['xsf', 'cube']), default='xsf', show_default=True)
 @click.option('-o', '--output', 'directory', type=click.Path(file_okay=False), required=True, help='Output folder.')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_export_enatom(pk, fmt, directory):
     """Write v_j (eV) and |∇×W_j| (eV/Å) of each inequivalent atom of the enatom WorkChain PK to files.
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pathlib
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
+from aiida_enatom.cli import utils
 from aiida_enatom.cli.utils import output_path_callback
 
 
@@ -21,7 +22,7 @@ from aiida_enatom.cli.utils import output_path_callback
     callback=output_path_callback(),
     help='File to write (default: standard output).',
 )
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_export(group: str, fmt: str, output: pathlib.Path | None) -> None:
     """Export every point of campaign GROUP (stable or not; the status column says) with its node UUID."""
     from aiida import orm

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
 from aiida_enatom.cli import utils
 
@@ -21,7 +21,7 @@ from aiida_enatom.cli import utils
 @click.option('--pseudo-family', default=None, help='Pseudopotential family label (default: protocol).')
 @click.option('--keep-potentials', is_flag=True, help='Also keep the raw pp.x potentials as outputs.')
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_launch_enatom(
     structure_file,
     supercell,

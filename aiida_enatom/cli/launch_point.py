@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
 from aiida_enatom.cli import utils
 
@@ -51,7 +51,7 @@ def _code_option(name: str):
     help='Reduce the cell in the file to a primitive cell.',
 )
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_launch_point(
     structure_file, pressure, protocol, pseudo_family, mu_star, primitive, run_enatom, daemon, **code_labels
 ):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pathlib
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
+from aiida_enatom.cli import utils
 from aiida_enatom.cli.utils import IMAGE_SUFFIXES, output_path_callback
 
 KINDS = ('ih2-vs-pressure', 'tc-vs-area', 'lambda-vs-pressure', 'a2f')
@@ -24,7 +25,7 @@ KINDS = ('ih2-vs-pressure', 'tc-vs-area', 'lambda-vs-pressure', 'a2f')
     help='Image file (.png, .pdf or .svg).',
 )
 @click.option('--include-unstable', is_flag=True, help='Draw unstable points too (hollow markers).')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_plot(groups: tuple[str, ...], kind: str, output: pathlib.Path, include_unstable: bool) -> None:
     """Plot the points of one or more campaign GROUPs together to OUTPUT (.png, .pdf or .svg).
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
+from aiida_enatom.cli import utils
 from aiida_enatom.cli.tables import FORMATS, write_rows
 from aiida_enatom.common.record import RANK_KEYS
 
@@ -23,7 +24,7 @@ TABLE_LIMIT = 50
     default=None,
     help='Show at most N points; 0 for all [default: 50 for the table, all for csv and json].',
 )
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_rank(group: str | None, by: str, fmt: str, include_unstable: bool, limit: int | None) -> None:
     """Rank the points of campaign GROUP (every campaign without GROUP), best first.
 

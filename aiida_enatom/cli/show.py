@@ -7,8 +7,9 @@ import math
 from typing import Any
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
 
+from aiida_enatom.cli import utils
 from aiida_enatom.results.read import HEADLINE, summarise
 
 __all__ = ('HEADLINE', 'cmd_show')
@@ -25,7 +26,7 @@ def _format(value: Any) -> str:
 @click.command('show')
 @click.argument('pk', type=click.IntRange(1, 2**63 - 1))
 @click.option('--json', 'as_json', is_flag=True, help='Print one JSON object instead of a table.')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_show(pk: int, as_json: bool):
     """Print the metrics of the process PK (enatom.pressure_point, enatom.alpha2f or enatom.enatom)."""
     from aiida import orm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import pathlib
 
@@ -67,6 +68,46 @@ def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
             )
         structure = standard
     return orm.StructureData(pymatgen=structure)
+
+
+def with_dbenv():
+    """aiida-core's ``with_dbenv``, but with no profile at all it says to run ``aiida-enatom setup`` (one line).
+
+    aiida-core's own message prints the raw configuration dictionary on a second line.
+    """
+    from aiida.cmdline.utils.decorators import with_dbenv as aiida_with_dbenv
+
+    def decorator(function):
+        wrapped = aiida_with_dbenv()(function)
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            _require_profile()
+            return wrapped(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _require_profile() -> None:
+    """Exit with one line if no profile is loaded and the configuration names no default profile."""
+    from aiida.common.exceptions import ConfigurationError
+    from aiida.manage import get_manager
+    from aiida.manage.configuration import get_config
+
+    if get_manager().get_profile() is not None:
+        return
+    try:
+        config = get_config()
+    except ConfigurationError:
+        config = None
+    if config is None or config.default_profile_name is None:
+        where = f' in {config.dirpath}' if config is not None else ''
+        echo.echo_critical(
+            f'no AiiDA profile to use (no default profile{where}); run `aiida-enatom setup` to create one, or pass '
+            '--profile NAME (`verdi profile list`)'
+        )
 
 
 def launch_process(builder, daemon: bool) -> None:

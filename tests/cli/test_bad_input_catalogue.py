@@ -15,13 +15,20 @@ campaign-file validator refuses them with a clear message, or that the string is
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
+import shlex
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
 import yaml
 from aiida.tools.pytest_fixtures import aiida_config_factory, aiida_profile_factory  # noqa: F401
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 FIXTURES = pathlib.Path(__file__).parents[1] / 'fixtures'
 MATDYN_FILE = FIXTURES / 'qe' / 'elph_mgh_rocksalt' / 'a2F.dos3'
@@ -97,6 +104,7 @@ XYZ_MOLECULE = '2\nH2 molecule\nH 0.0 0.0 0.0\nH 0.0 0.0 0.74\n'
 VALID_CAMPAIGN = {
     'name': 'catalogue',
     'protocol': 'fast',
+    'pseudo_family': 'catalogue-family',
     'candidates': [{'label': 'H3S', 'prototype': 'H3S', 'pressures': [200]}],
 }
 
@@ -162,7 +170,7 @@ FILES: dict[str, str | bytes] = {
     'c_missing_code.yaml': _campaign(codes={'ph': 'nope@localhost'}),
     'c_pw_as_ph.yaml': _campaign(codes={'ph': 'pw@localhost'}),
     'c_missing_family.yaml': _campaign(pseudo_family='no-such-family'),
-    'c_family_lacks_element.yaml': _campaign(candidate={'prototype': 'CaH6'}, pseudo_family='enatom-pbe-offline'),
+    'c_family_lacks_element.yaml': _campaign(candidate={'prototype': 'CaH6'}, pseudo_family='catalogue-family'),
     # injection attempts
     'i_label_shell.yaml': _campaign(candidate={'label': 'H3S; rm -rf ~'}),
     'i_label_subshell.yaml': _campaign(candidate={'label': '$(touch pwned)'}),
@@ -283,9 +291,10 @@ CASES = [
     ),
     case(
         'point-family-lacks-element',
-        f'launch point {FIXTURES.parent.parent}/examples/structures/CaH6_Im-3m.cif --pressure 200',
-        'Ca',
-        'family',
+        f'launch point {FIXTURES.parent.parent}/examples/structures/CaH6_Im-3m.cif --pressure 200 '
+        '--pseudo-family catalogue-family',
+        'no pseudopotential for Ca',
+        'covers Ca, H',
     ),
     # --- launch enatom ---
     case('enatom-unreadable', 'launch enatom {tmp}/garbage.cif', 'garbage.cif', 'CIF, POSCAR'),
@@ -408,6 +417,13 @@ CASES = [
     case('setup-aiida-path-file', 'setup --aiida-path {tmp}/a_file', 'a_file', 'is a file'),
     case('profile-missing-rank', '--profile no-such-profile rank', 'no-such-profile', 'profile'),
     case('profile-missing-status', '-p no-such-profile campaign status', 'no-such-profile', 'profile'),
+    # --- isotope ---
+    case('isotope-missing-pk', 'isotope 987654321 --substitute H=D', '987654321', 'PK'),
+    case('isotope-not-ours', 'isotope {pk_int} --substitute H=D', '{pk_int}', 'enatom.pressure_point'),
+    case('isotope-pk-overflow', 'isotope 99999999999999999999999 --substitute H=D', '99999999999999999999999', '1<=x'),
+    case('isotope-no-change', 'isotope {pk_int}', 'at least one', '--substitute ELEMENT=ISOTOPE'),
+    case('isotope-bad-substitution', 'isotope {pk_int} --substitute H', "'H'", 'ELEMENT=VALUE'),
+    case('isotope-negative-mass', 'isotope {pk_int} --mass H=-2', 'H=-2', 'positive'),
     # --- verdi data enatom ---
     case('verdi-show-missing', 'show 987654321', 'ID<987654321>', 'no Alpha2FData', verdi=True),
     case('verdi-show-not-ours', 'show {pk_int}', 'ID<{pk_int}>', 'no Alpha2FData', verdi=True),
@@ -421,7 +437,7 @@ CASES = [
     case('verdi-export-folder', 'export {pk_a2f} -o {tmp}/no/dir/a.dat', 'no/dir', 'does not exist', verdi=True),
     case('verdi-export-exists', 'export {pk_a2f} -o {tmp}/a_file', 'a_file', '--overwrite', verdi=True),
     case('verdi-export-smearing', 'export {pk_a2f} -o {tmp}/x.dat -s 7', '7', 'valid 0..1', verdi=True),
-    case('verdi-plot-suffix', 'plot {pk_a2f} -o {tmp}/a.xyz', "'xyz'", 'png', verdi=True),
+    case('verdi-plot-suffix', 'plot {pk_a2f} -o {tmp}/a.xyz', "'.xyz'", '.png', verdi=True),
     case('verdi-plot-into-file', 'plot {pk_a2f} -o {tmp}/a_file/a.png', 'a_file', 'does not exist', verdi=True),
 ]
 
@@ -438,11 +454,11 @@ def catalogue_profile(aiida_config_factory, aiida_profile_factory, tmp_path_fact
 def context(catalogue_profile, tmp_path_factory) -> dict[str, str]:
     """Files and stored nodes the cases refer to: ``{tmp}``, ``{pk_int}``, ``{pk_workflow}``, ``{pk_a2f}``."""
     from aiida import orm
+    from aiida_pseudo.data.pseudo.upf import UpfData
+    from aiida_pseudo.groups.family import CutoffsPseudoPotentialFamily
 
     from aiida_enatom.data.alpha2f import Alpha2FData
     from aiida_enatom.numerics import Alpha2F
-    from tests.aiida.results.factory import point_records, store_points
-    from tests.aiida.workflows.conftest import install_family
 
     tmp = tmp_path_factory.mktemp('catalogue')
     for name, content in FILES.items():
@@ -464,19 +480,27 @@ def context(catalogue_profile, tmp_path_factory) -> dict[str, str]:
             label=label,
             default_calc_job_plugin=f'quantumespresso.{label}',
         ).store()
-    install_family(tmp_path_factory.mktemp('upf'))
-    store_points(point_records(3, seed=3, unstable_fraction=0.0), 'catalogue-points')
+    upf = tmp / 'upf'
+    upf.mkdir()
+    for element, valence in (('H', 1), ('S', 6)):  # headers only: enough for a family, never given to pw.x here
+        (upf / f'{element}.upf').write_text(
+            f'<UPF version="2.0.1">\n<PP_HEADER element="{element}" z_valence="{valence}.0"/>\n</UPF>\n'
+        )
+    with warnings.catch_warnings():  # aiida-pseudo queries while its new group is unstored: SQLAlchemy's SAWarning
+        warnings.simplefilter('ignore')
+        family = CutoffsPseudoPotentialFamily.create_from_folder(upf, 'catalogue-family', pseudo_type=UpfData)
+        cutoffs = {'cutoff_wfc': 60.0, 'cutoff_rho': 480.0}
+        family.set_cutoffs({'H': cutoffs, 'S': cutoffs}, 'normal', unit='Ry')
+    orm.Group('catalogue-points').store()  # the output-path cases fail before the group's points are read
+    pk_int = orm.Int(5).store().pk  # each node stored as soon as it is made: no unstored node in the session
     workflow = orm.WorkflowNode()
     workflow.set_process_type('aiida.workflows:some.other')
+    pk_workflow = workflow.store().pk
     omega = np.linspace(1.0, 100.0, 50)
     alpha2f = Alpha2FData()
     alpha2f.set_from([Alpha2F(omega, np.exp(-(((omega - 50) / 10) ** 2)))] * 2, [0.01, 0.02])
-    return {
-        'tmp': str(tmp),
-        'pk_int': str(orm.Int(5).store().pk),
-        'pk_workflow': str(workflow.store().pk),
-        'pk_a2f': str(alpha2f.store().pk),
-    }
+    pk_a2f = alpha2f.store().pk
+    return {'tmp': str(tmp), 'pk_int': str(pk_int), 'pk_workflow': str(pk_workflow), 'pk_a2f': str(pk_a2f)}
 
 
 @pytest.fixture
@@ -557,3 +581,87 @@ def test_bad_input(bad: Case, context, launches):
 def test_catalogue_size():
     assert len(CASES) >= 40
     assert len({bad.values[0].id for bad in CASES}) == len(CASES)
+
+
+def test_no_profile_at_all(tmp_path):
+    """An AIIDA_PATH without any profile: one line saying to run ``aiida-enatom setup`` (a fresh interpreter)."""
+    env = {**os.environ, 'AIIDA_PATH': str(tmp_path)}
+    command = [sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()', 'rank']
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert 'Traceback' not in output and 'CONFIG_VERSION' not in output, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith('Critical:'), output
+    assert 'no AiiDA profile' in lines[0] and '`aiida-enatom setup`' in lines[0], output
+
+
+_PROTOTYPE_CANDIDATE = {'prototype': 'H3S', 'pressures': [200]}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=0x2FF), min_size=1, max_size=40))
+@example('LaH10-Fm3m_v2.1')
+@example('screen/2026.11')
+def test_accepted_labels_and_names_need_no_shell_quoting(text):
+    """Any label or campaign name the validator accepts is inert in a shell: ``shlex.quote`` leaves it unchanged."""
+    from aiida_enatom.exceptions import InputValidationError
+    from aiida_enatom.io.campaign import campaign_from_dict
+
+    for data in (
+        {'name': 'c', 'candidates': [{'label': text, **_PROTOTYPE_CANDIDATE}]},
+        {'name': text, 'candidates': [{'label': 'H3S', **_PROTOTYPE_CANDIDATE}]},
+    ):
+        try:
+            campaign = campaign_from_dict(data)
+        except InputValidationError as exception:
+            assert '\n' not in str(exception)  # refused on one line
+            continue
+        for accepted in (campaign.name, campaign.candidates[0].label):
+            assert shlex.quote(accepted) == accepted
+            assert not accepted.startswith(('-', '.')) and '..' not in accepted.split('/')
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=1, max_codepoint=0x2FF), max_size=40))
+@example('smearing /, x=1 = 2')
+@example('')
+def test_accepted_override_strings_stay_one_quoted_namelist_value(text):
+    """An override string the validator accepts becomes exactly one ``key = 'value'`` line of a QE namelist."""
+    from aiida_quantumespresso.utils.convert import convert_input_to_namelist_entry
+
+    from aiida_enatom.exceptions import InputValidationError
+    from aiida_enatom.io.campaign import campaign_from_dict
+
+    overrides = {'relax': {'base_relax': {'pw': {'parameters': {'SYSTEM': {'occupations': text}}}}}}
+    try:
+        campaign = campaign_from_dict(
+            {'name': 'c', 'overrides': overrides, 'candidates': [{'label': 'H3S', **_PROTOTYPE_CANDIDATE}]}
+        )
+    except InputValidationError as exception:
+        assert '\n' not in str(exception)
+        return
+    value = campaign.effective_overrides('H3S')['relax']['base_relax']['pw']['parameters']['SYSTEM']['occupations']
+    entry = convert_input_to_namelist_entry('occupations', value)
+    assert entry == f"  occupations = '{text}'\n"
+    assert entry.count("'") == 2 and entry.count('\n') == 1 and '&' not in entry
+
+
+def test_accepted_free_text_never_leaves_the_validator(tmp_path):
+    """Shell text in the description and in a structure file's name is accepted as data and runs nothing."""
+    structure = tmp_path / 'H3S $(touch pwned); `id`.POSCAR'
+    structure.write_text(POSCAR_H3S)
+    campaign_file = tmp_path / 'free.yaml'
+    campaign_file.write_text(
+        _campaign(
+            description='$(touch pwned); `id` | cat > x', candidate={'prototype': None, 'structure': structure.name}
+        )
+    )
+    result = invoke(['campaign', 'validate', str(campaign_file)])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / 'pwned').exists() and not pathlib.Path('pwned').exists()
+    from aiida_enatom.io.campaign import load_campaign
+
+    campaign = load_campaign(campaign_file)
+    assert campaign.candidates[0].structure == structure.resolve()
+    assert campaign.candidates[0].formula == 'H3S'
