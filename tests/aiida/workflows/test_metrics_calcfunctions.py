@@ -108,3 +108,13 @@ def test_metrics_defaults_without_new_inputs(aiida_profile_clean):
     metrics = compute_metrics(**_nodes(with_dos=False))
     assert metrics['mu_star_convention'] == 'ten_omega_max'
     assert all(metrics[key] is None for key in (*DERIVATIVE_KEYS, *FREQUENCY_SPLIT_KEYS))
+
+
+def test_alpha2f_port_validates_the_convention():
+    from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain
+
+    port = Alpha2FWorkChain.spec().inputs['mu_star_convention']
+    assert port.validate(orm.Str('cutoff')) is None
+    error = port.validate(orm.Str('epw'))
+    assert error is not None and 'choose one of ten_omega_max, cutoff, omega_log' in error.message
+    assert 'tc_derivative' in Alpha2FWorkChain.spec().outputs
