@@ -146,10 +146,11 @@ def _register_codes(computer, executables) -> None:
 )
 @click.option(
     '--transport',
-    type=click.Choice(['local', 'ssh']),
+    type=click.Choice(['local', 'ssh', 'ssh_async']),
     default='local',
     show_default=True,
-    help='local: AiiDA runs on the cluster (login node); ssh: AiiDA connects from this machine.',
+    help='local: AiiDA runs on the cluster (login node); ssh, ssh_async: AiiDA connects from this machine '
+    '(ssh_async takes user and key from ~/.ssh/config for --hostname).',
 )
 @click.option('--hostname', default='localhost', show_default=True, help='Host of the scheduler (ssh only).')
 @click.option(
@@ -212,17 +213,24 @@ def cmd_computer(
 
     \b
     Example, on a cluster's login node (AiiDA and the daemon run there):
-      aiida-enatom setup computer cluster --scheduler slurm --workdir /scratch/{username}/aiida \\
-          --mpiprocs-per-machine 32 --prepend "module load quantum-espresso" --qe-bin /opt/qe/7.2/bin
-    The codes are pw@LABEL, ph@LABEL, ...; give them to a campaign as `codes: {pw: pw@LABEL, ...}`.
+      aiida-enatom setup computer cluster --workdir /scratch/{username}/aiida
+        --mpiprocs-per-machine 32 --prepend "module load qe" --qe-bin /opt/qe/bin
+    The codes are pw@LABEL, ph@LABEL, ...; a campaign uses them with `codes: {pw: pw@LABEL, ...}`.
     Walltime, queue and account are run options (metadata.options), not part of the computer.
-    The processes that call sbatch/squeue (the daemon) need the scheduler's environment (e.g. SLURM_CONF).
+    The process that calls sbatch/squeue (the daemon) needs the scheduler's environment (e.g. SLURM_CONF).
     """
     from aiida_enatom.exceptions import EnatomError
     from aiida_enatom.setup.computer import ComputerSpec, ensure_scheduler_computer, executables_for
 
     auth: dict[str, object] = {}
-    if transport == 'ssh':
+    if transport == 'ssh_async':
+        if ssh_username or ssh_key:
+            raise click.BadParameter(
+                'ssh_async reads User and IdentityFile from ~/.ssh/config; drop them',
+                param_hint='--ssh-username/--ssh-key',
+            )
+        auth = {'host': hostname}
+    elif transport == 'ssh':
         auth = {'port': ssh_port, 'look_for_keys': ssh_key is None}
         if ssh_username:
             auth['username'] = ssh_username

@@ -33,8 +33,9 @@ __all__ = (
 SCHEDULERS = ('core.slurm', 'core.pbspro', 'core.torque', 'core.sge', 'core.lsf', 'core.direct')
 """Scheduler plugins of aiida-core that ``setup computer`` accepts (``--scheduler slurm`` means ``core.slurm``)."""
 
-TRANSPORTS = ('core.local', 'core.ssh')
-"""Transport plugins: ``core.local`` on the cluster itself, ``core.ssh`` from elsewhere."""
+TRANSPORTS = ('core.local', 'core.ssh', 'core.ssh_async')
+"""Transport plugins: ``core.local`` on the cluster itself, ``core.ssh`` or ``core.ssh_async`` (aiida-core >= 2.7,
+login details from ``~/.ssh/config``) from elsewhere."""
 
 MPIRUN_COMMANDS = {
     'srun': ['srun', '-n', '{tot_num_mpiprocs}'],
