@@ -88,6 +88,8 @@ _UNSAFE_TEXT = set('\'"`$;&|<>\\!')
 _LABEL_RULE = "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"
 _NAME_RULE = "letters, digits, '_', '-', '.' and '/' between parts, each part starting with a letter or digit"
 _PRESSURE_RULE = f'give pressures in (0, {MAX_PRESSURE_GPA:g}] GPa'
+#: ``metadata.options`` whose text aiida-core writes into the job script as it is: refused anywhere in overrides.
+_SCRIPT_KEYS = ('prepend_text', 'append_text', 'custom_scheduler_commands')
 #: Meta keys of ``enatom.pressure_point`` that are campaign fields, hence refused as top-level overrides.
 _META_KEYS = ('pseudo_family', 'run_enatom')
 
@@ -219,6 +221,12 @@ def _check_overrides(value: Any, loc: tuple[str | int, ...] = (), depth: int = 0
             if depth == 0 and key in _META_KEYS:
                 raise _FieldError((key,), f'set the campaign field {key!r} instead of an override')
             result[key] = _check_overrides(item, (*loc, key), depth + 1)
+            if key in _SCRIPT_KEYS:
+                raise _FieldError(
+                    (*loc, key),
+                    'job-script text is not accepted from a campaign file; put it on the AiiDA code or computer '
+                    '(`verdi code setup --prepend-text`, `verdi computer setup`)',
+                )
         return result
     if isinstance(value, list | tuple):
         return [_check_overrides(item, (*loc, index), depth + 1) for index, item in enumerate(value)]

