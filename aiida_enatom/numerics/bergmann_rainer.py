@@ -16,16 +16,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.constants import K_TO_MEV
 from aiida_enatom.exceptions import ConvergenceError, InputValidationError
-from aiida_enatom.numerics.eliashberg import (
+from aiida_enatom.numerics.eliashberg import EliashbergResult, eliashberg_tc
+from aiida_enatom.numerics.matsubara import (
     DEFAULT_MU_STAR_CONVENTION,
-    EliashbergResult,
-    _indices,
-    _Kernel,
-    _pairing_state,
-    _PairingState,
-    _setup,
-    _state_at,
-    eliashberg_tc,
+    Kernel,
+    PairingState,
+    pair_indices,
+    pairing_state,
+    solver_setup,
+    state_at,
 )
 from aiida_enatom.numerics.spectra import Alpha2F
 
@@ -52,12 +51,12 @@ class FunctionalDerivative:
     """The T_c solution the derivative is built on."""
 
 
-def _drho_dlambda(state: _PairingState) -> NDArray[np.float64]:
+def _drho_dlambda(state: PairingState) -> NDArray[np.float64]:
     """c_k = ∂ρ/∂λ(k) for k = 0…2N−1 by Hellmann–Feynman, shape (2N,); c_0 = 0 (λ(0) cancels in M)."""
     size = state.size
     psi = state.u * state.phi
     product = np.outer(psi, psi)
-    difference, total = _indices(size)
+    difference, total = pair_indices(size)
     off_diagonal = product.copy()
     np.fill_diagonal(off_diagonal, 0.0)
     coefficients = np.bincount(difference.ravel(), weights=off_diagonal.ravel(), minlength=2 * size)
@@ -69,7 +68,7 @@ def _drho_dlambda(state: _PairingState) -> NDArray[np.float64]:
     return coefficients
 
 
-def _drho_dtemperature(kernel: _Kernel, state: _PairingState) -> float:
+def _drho_dtemperature(kernel: Kernel, state: PairingState) -> float:
     """∂ρ/∂(k_BT) in meV⁻¹ at the state's temperature, by Hellmann–Feynman on ∂M/∂T.
 
     M depends on T through λ(k) (ν_k = 2πkT), the window weights u(ω_n/ω_c) and, when ω_c = 2πT·min_matsubara,
@@ -124,7 +123,7 @@ def pairing_eigenvalue_temperature_derivative(
     ∂√w_n/∂T = (d√w/dx) x_n(1/T − ω_c'/ω_c) and, where ω_c = 2πT·min_matsubara, ∂μ*(ω_c)/∂T = μ*(ω_c)²ω_c'/ω_c.
     The result is exact where the top eigenvalue is simple.
     """
-    kernel, options = _setup(
+    kernel, options = solver_setup(
         spectrum,
         mu_star=mu_star,
         cutoff_factor=cutoff_factor,
@@ -133,7 +132,7 @@ def pairing_eigenvalue_temperature_derivative(
         max_matsubara=max_matsubara,
         mu_star_convention=mu_star_convention,
     )
-    return _drho_dtemperature(kernel, _state_at(kernel, options, temperature_k)) * K_TO_MEV
+    return _drho_dtemperature(kernel, state_at(kernel, options, temperature_k)) * K_TO_MEV
 
 
 def _omega_grid(spectrum: Alpha2F, omega_mev: ArrayLike | None) -> NDArray[np.float64]:
@@ -214,7 +213,7 @@ def tc_functional_derivative(
     α²F(ω_j) by ε changes T_c by (δT_c/δα²F(ω_j)) t_j ε to first order.
     The whole Ω grid is handled in one matrix product, shape (n_omega, 2N).
     """
-    kernel, options = _setup(
+    kernel, options = solver_setup(
         spectrum,
         mu_star=mu_star,
         cutoff_factor=cutoff_factor,
@@ -242,7 +241,7 @@ def tc_functional_derivative(
     if not solution.success:
         raise ConvergenceError(f'Eliashberg T_c did not converge: {solution.message}')
     temperature = solution.tc_k * K_TO_MEV
-    state = _pairing_state(kernel, options, temperature)
+    state = pairing_state(kernel, options, temperature)
     coefficients = _drho_dlambda(state)[1:]
     nu = 2.0 * math.pi * temperature * np.arange(1, coefficients.size + 1)
     drho_da2f = (2.0 * omega[:, None] / (omega[:, None] ** 2 + nu**2)) @ coefficients

@@ -151,3 +151,21 @@ def test_invalid_inputs():
         tc_functional_derivative(einstein_spike(10.0, 1.0), mu_star=0.7)
     with pytest.raises(InputValidationError, match='temperature_k'):
         pairing_eigenvalue_temperature_derivative(einstein_spike(10.0, 1.0), -1.0, mu_star=0.1)
+
+
+@pytest.mark.parametrize('module', ['bergmann_rainer', 'eliashberg', 'derivative_metrics'])
+def test_numerics_modules_import_no_private_names(module):
+    """The Matsubara machinery is shared through the public interface of ``matsubara`` (issue 10 §6)."""
+    import ast
+    import importlib
+
+    source = importlib.import_module(f'aiida_enatom.numerics.{module}').__file__
+    tree = ast.parse(open(source, encoding='utf-8').read())
+    private = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('aiida_enatom')
+        for alias in node.names
+        if alias.name.startswith('_')
+    ]
+    assert private == []

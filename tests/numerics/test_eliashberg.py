@@ -10,7 +10,7 @@ from scipy.optimize import minimize_scalar
 
 from aiida_enatom.constants import K_TO_MEV
 from aiida_enatom.exceptions import InputValidationError
-from aiida_enatom.numerics import eliashberg
+from aiida_enatom.numerics import matsubara
 from aiida_enatom.numerics.eliashberg import CUTOFF_HALF_WIDTH, eliashberg_tc, pairing_eigenvalue
 from aiida_enatom.numerics.moments import moments
 from aiida_enatom.numerics.spectra import Alpha2F
@@ -190,7 +190,7 @@ def test_pairing_eigenvalue_is_smooth_on_a_fine_scan(monkeypatch):
     assert np.all(np.diff(rho) < 0)  # ρ decreases monotonically with T
     assert indicator < 2e-3  # measured 1.7e-4 with the soft cutoff
     # the same scan (1 K steps) with a (nearly) hard cutoff trips the indicator (measured 0.42): the test can fail
-    monkeypatch.setattr(eliashberg, 'CUTOFF_HALF_WIDTH', 1e-6)
+    monkeypatch.setattr(matsubara, 'CUTOFF_HALF_WIDTH', 1e-6)
     assert _jump_indicator(spectrum, temperatures[::2])[1] > 0.05
 
 
