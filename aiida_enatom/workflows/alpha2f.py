@@ -16,11 +16,14 @@ from aiida_enatom.calculations.functions.assess_stability import assess_stabilit
 from aiida_enatom.calculations.functions.check_partial_sum import check_partial_sum
 from aiida_enatom.calculations.functions.compute_fermi_pdos import compute_fermi_pdos
 from aiida_enatom.calculations.functions.compute_metrics import compute_metrics
+from aiida_enatom.calculations.functions.compute_scattering_route2 import compute_scattering_route2
 from aiida_enatom.calculations.functions.compute_tc_derivative import compute_tc_derivative
 from aiida_enatom.calculations.functions.create_elph_meshes import create_elph_meshes
+from aiida_enatom.calculations.functions.extend_metrics import extend_metrics
 from aiida_enatom.calculations.functions.locate_interpolated_minimum import locate_interpolated_minimum
 from aiida_enatom.calculations.functions.parse_matdyn_a2f import parse_matdyn_a2f
 from aiida_enatom.calculations.functions.split_alpha2f import split_alpha2f
+from aiida_enatom.calculations.functions.substitute_isotopes import substitute_isotopes
 from aiida_enatom.data.alpha2f import Alpha2FData
 from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, MU_STAR_CONVENTIONS
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
@@ -46,7 +49,8 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     (phonon DOS and α²F on the fine q-mesh) → locate the most imaginary interpolated mode → if ph.x's grid is
     stable but the interpolated mesh is not (and ``stability_direct_check``): ph.x directly at that q-point (same
     SCF, no el-ph) → calcfunctions: parse α²F, split it by atom, check the partial sum rule, assess dynamical
-    stability (with the evidence that decided it), N_s(0) at E_F, metrics.
+    stability (with the evidence that decided it), N_s(0) at E_F, metrics, I² by the on-site Γ route, H → D from the
+    stored force constants (isotope coefficients), the metrics extended by both.
     """
 
     @classmethod
@@ -93,6 +97,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             default=lambda: orm.Bool(True),
             help="If ph.x's q-grid is stable but matdyn's interpolated mesh is not, run ph.x directly at the worst "
             'interpolated q-point and let it decide the verdict; if false, such a point stays unstable.',
+        )
+        spec.input(
+            'isotope_substitution',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(True),
+            help='If the structure has hydrogen, re-diagonalise the stored force constants with H -> D (no new DFT): '
+            'T_c of full deuteration and the isotope coefficients alpha, alpha_H, alpha_M in the metrics.',
         )
         spec.input(
             'sum_rule_tolerance',
@@ -162,6 +173,12 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         spec.output('fermi_dos', valid_type=orm.Dict, help='Atom-projected DOS at E_F (states/eV/spin/cell).')
         spec.output('matdyn_lambda', valid_type=orm.Dict, help='matdyn.x λ, ω_log and N(E_F) per smearing.')
         spec.output('meshes', valid_type=orm.Dict, help='The q-, k-, dense k- and fine q-meshes used.')
+        spec.output(
+            'alpha2f_deuterated',
+            valid_type=Alpha2FData,
+            required=False,
+            help='α²F and partials of the default smearing with every H replaced by D (isotope_substitution).',
+        )
         spec.output(
             'tc_derivative',
             valid_type=orm.ArrayData,
@@ -532,9 +549,46 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 tc_derivative=derivative['summary'],
                 metadata={'call_link_label': 'compute_metrics'},
             )
+            extensions = {
+                'scattering_route2': compute_scattering_route2(
+                    force_constants=self.ctx.q2r.outputs.force_constants,
+                    q2r_retrieved=self.ctx.q2r.outputs.retrieved,
+                    metrics=self.ctx.metrics,
+                    smearing_index=self.inputs.default_smearing_index,
+                    metadata={'call_link_label': 'compute_scattering_route2'},
+                )
+            }
+            isotopes = self._substitute_isotopes()
+            if isotopes is not None:
+                extensions['isotope_effect'] = isotopes['isotope_effect']
+                self.ctx.alpha2f_deuterated = isotopes['alpha2f']
+            self.ctx.metrics = extend_metrics(
+                metrics=self.ctx.metrics, **extensions, metadata={'call_link_label': 'extend_metrics'}
+            )
         except Exception as exception:  # noqa: BLE001 - any calcfunction failure becomes one exit code
             self.report(f'post-processing failed: {type(exception).__name__}: {exception}')
             return self.exit_codes.ERROR_ANALYSIS_FAILED.format(message=f'{type(exception).__name__}: {exception}')
+
+    def _substitute_isotopes(self) -> dict | None:
+        """H -> D from the stored force constants (if asked and the structure has H); a failure is reported only."""
+        symbols = {kind.symbol for kind in self.inputs.structure.kinds}
+        if not self.inputs.isotope_substitution.value or 'H' not in symbols:
+            return None
+        try:
+            return substitute_isotopes(
+                alpha2f=self.ctx.alpha2f,
+                force_constants=self.ctx.q2r.outputs.force_constants,
+                q2r_retrieved=self.ctx.q2r.outputs.retrieved,
+                qpoints=self.ctx.meshes['qpoints_matdyn'],
+                masses=orm.Dict({'H': 'D'}),
+                mu_star=self.inputs.mu_star,
+                smearing_index=self.inputs.default_smearing_index,
+                mu_star_convention=self.inputs.mu_star_convention,
+                metadata={'call_link_label': 'substitute_isotopes'},
+            )
+        except Exception as exception:  # noqa: BLE001 - an add-on: the point keeps its metrics without the keys
+            self.report(f'isotope substitution failed, no isotope keys: {type(exception).__name__}: {exception}')
+            return None
 
     def results(self):
         """Attach the outputs; return the sum-rule or the instability exit code when they apply (data kept)."""
@@ -547,6 +601,8 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         self.out('meshes', self.ctx.meshes['summary'])
         if 'tc_derivative' in self.ctx:
             self.out('tc_derivative', self.ctx.tc_derivative)
+        if 'alpha2f_deuterated' in self.ctx:
+            self.out('alpha2f_deuterated', self.ctx.alpha2f_deuterated)
         # Instability first: with imaginary modes matdyn's λ also sums its ω < 0 bins while our moments leave them
         # out (and report their weight), so the sum rule is not a meaningful test of the split then.
         stability = self.ctx.stability.get_dict()

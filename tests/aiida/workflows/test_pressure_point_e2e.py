@@ -40,6 +40,9 @@ ALPHA2F_CALLS = {
     'compute_fermi_pdos',
     'compute_tc_derivative',
     'compute_metrics',
+    'compute_scattering_route2',
+    'substitute_isotopes',
+    'extend_metrics',
 }
 METRIC_KEYS = {
     'lambda',
@@ -56,6 +59,10 @@ METRIC_KEYS = {
     'lowest_frequency_meV',
     'lambda_per_smearing',
     'tc_allen_dynes_K_per_smearing',
+    'tc_eliashberg_D_K',
+    'isotope_alpha',
+    'isotope_alpha_H',
+    'isotope_alpha_M',
 }
 for _species in ('H', 'S', 'M'):
     METRIC_KEYS |= {
@@ -65,6 +72,8 @@ for _species in ('H', 'S', 'M'):
         f'N_{_species}_0_states_per_eV_spin',
         f'I2_{_species}_eV2_per_A2',
         f'eta_{_species}_eV_per_A2',
+        f'I2_{_species}_route2_eV2_per_A2',
+        f'I2_{_species}_route_ratio',
     }
 
 
@@ -126,7 +135,10 @@ def test_provenance(point):
     assert inner['scf'].inputs.pw.parent_folder.uuid == inner['scf_la2f'].outputs.remote_folder.uuid
     assert inner['matdyn'].inputs.parent_folder.uuid == inner['q2r'].outputs.remote_folder.uuid
     # The metrics are a calcfunction output, not created by the WorkChain.
-    assert point.outputs.alpha2f.metrics.creator.process_label == 'compute_metrics'
+    metrics_creator = point.outputs.alpha2f.metrics.creator
+    assert metrics_creator.process_label == 'extend_metrics'  # compute_metrics + route-2 I² + isotopes
+    assert metrics_creator.inputs.metrics.creator.process_label == 'compute_metrics'
+    assert 'alpha2f_deuterated' in point.outputs.alpha2f
 
 
 @pytest.mark.slow
