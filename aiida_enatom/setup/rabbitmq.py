@@ -11,6 +11,7 @@ import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
 
 from aiida_enatom.setup.commands import port_open, run_command, wait_for, which
@@ -23,6 +24,7 @@ ADVANCED_CONFIG = '[ {rabbit, [ {consumer_timeout, undefined} ]} ].\n'
 """RabbitMQ ``advanced.config`` that disables the consumer timeout (needed by AiiDA)."""
 
 _SYSTEM_ADVANCED_CONFIG = pathlib.Path('/etc/rabbitmq/advanced.config')
+_DIST_PORT_OFFSET = 20000
 
 
 def rabbitmq_reachable(host: str = '127.0.0.1', port: int = 5672) -> bool:
@@ -48,6 +50,12 @@ def _rabbitmq_env(host: str, port: int, base_dir: pathlib.Path | None, advanced:
     if base_dir is not None:
         env['RABBITMQ_MNESIA_BASE'] = str(base_dir / 'mnesia')
         env['RABBITMQ_LOG_BASE'] = str(base_dir / 'log')
+    if port + _DIST_PORT_OFFSET > 65535:
+        # RabbitMQ's inter-node port defaults to the AMQP port + 20000 and refuses to start when that exceeds 65535
+        # (`invalid_dist_port_range`); any free port will do, the CLI tools find it through epmd
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            env['RABBITMQ_DIST_PORT'] = str(probe.getsockname()[1])
     return env
 
 
