@@ -26,7 +26,6 @@ from aiida_enatom.numerics.matsubara import (
     CUTOFF_HALF_WIDTH,
     DEFAULT_MU_STAR_CONVENTION,
     MU_STAR_CONVENTIONS,
-    Kernel,
     PairingState,
     SolverOptions,
     check_mu_star_convention,
@@ -295,15 +294,24 @@ def eliashberg_tc(
     )
     t_low = _lowest_temperature_mev(options, check_temperature(t_min_k, 't_min_k'))
     evaluations = 0
+    low: list[PairingState] = []  # the state at t_low once computed: the costliest matrix, never built twice
 
     def rho(temperature_mev: float) -> float:
         nonlocal evaluations
+        if temperature_mev == t_low and low:
+            return low[0].rho
         evaluations += 1
-        return pairing_state(kernel, options, temperature_mev).rho
+        state = pairing_state(kernel, options, temperature_mev)
+        if temperature_mev == t_low:
+            low.append(state)
+        return state.rho
 
-    estimate = _initial_estimate_mev(spectrum, options)
+    estimate, fallback = _initial_estimate_mev(spectrum, options)
     t_start = max(estimate, t_low)
     rho_start = rho(t_start)
+    if rho_start < 0.0 and fallback and rho(t_low) < 0.0:
+        # Allen–Dynes gives no T_c and ρ(t_min) < 0: T_c < t_min, without the walk down through larger matrices.
+        return _below_t_min_result(options, low[0], t_low, evaluations)
     step = _BRACKET_FACTOR  # the step ratio is squared after every failed step: 1.25, 1.56, 2.44, 5.96, ...
     if rho_start > 0.0:
         t_a, t_b = t_start, t_start * step
@@ -318,7 +326,8 @@ def eliashberg_tc(
         t_a, t_b = t_start, t_start
         while True:
             if t_a <= t_low:
-                return _below_t_min_result(kernel, options, t_low, evaluations)
+                rho(t_low)
+                return _below_t_min_result(options, low[0], t_low, evaluations)
             t_b, t_a = t_a, max(t_a / step, t_low)
             step = min(step * step, 1.0e3)
             if rho(t_a) > 0.0:
@@ -335,11 +344,13 @@ def eliashberg_tc(
         converged = bool(info.converged)
         message = f'brentq: {info.flag} after {info.iterations} iterations'
     state = pairing_state(kernel, options, root)
-    return _result(options, state, t_low, evaluations, tc_mev=root, success=converged, message=message)
+    return _result(options, state, t_low, evaluations + 1, tc_mev=root, success=converged, message=message)
 
 
-def _below_t_min_result(kernel: Kernel, options: SolverOptions, t_low: float, evaluations: int) -> EliashbergResult:
-    state = pairing_state(kernel, options, t_low)
+def _below_t_min_result(
+    options: SolverOptions, state: PairingState, t_low: float, evaluations: int
+) -> EliashbergResult:
+    """The answer T_c < t_min from the (already computed) state at t_low."""
     message = f'T_c is below t_min = {t_low * MEV_TO_K:.6g} K: ρ(t_min) = {state.rho:.4g} < 0; tc_k set to 0.0'
     return _result(options, state, t_low, evaluations, tc_mev=None, success=True, message=message)
 
@@ -368,7 +379,7 @@ def _result(
         eigenvector=_frozen(state.phi),
         success=success,
         message=message,
-        n_evaluations=evaluations + 1,
+        n_evaluations=evaluations,
     )
 
 
@@ -378,9 +389,9 @@ def _frozen(array: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def _initial_estimate_mev(spectrum: Alpha2F, options: SolverOptions) -> float:
-    """Allen–Dynes T_c (meV) with μ* at the cutoff, or ω_log/100 when Allen–Dynes gives 0."""
+def _initial_estimate_mev(spectrum: Alpha2F, options: SolverOptions) -> tuple[float, bool]:
+    """Allen–Dynes T_c (meV) with μ* at the cutoff, or (ω_log/100, True) when Allen–Dynes gives 0."""
     values = moments(spectrum)
     mu_cut = options.mu_star_at(options.omega_cutoff_min_mev)
     estimate = allen_dynes_tc(values.coupling_lambda, values.omega_log, values.omega_2, min(mu_cut, 0.499)) * K_TO_MEV
-    return estimate if estimate > 0.0 else 0.01 * values.omega_log
+    return (estimate, False) if estimate > 0.0 else (0.01 * values.omega_log, True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import scipy.optimize
@@ -31,13 +29,12 @@ def two_species(overlap: bool = False) -> Alpha2F:
 @pytest.fixture(scope='module')
 def result():
     spectrum = two_species()
-    start = time.perf_counter()
     scalars, arrays = derivative_metrics(spectrum, mu_star=MU)
-    return spectrum, scalars, arrays, time.perf_counter() - start
+    return spectrum, scalars, arrays, None
 
 
 def test_keys_and_arrays(result):
-    spectrum, scalars, arrays, seconds = result
+    spectrum, scalars, arrays, _ = result
     assert set(scalars) == set(DERIVATIVE_KEYS)
     assert all(value is not None for value in scalars.values())
     n = int(np.count_nonzero(spectrum.positive))
@@ -46,7 +43,6 @@ def test_keys_and_arrays(result):
         'dtc_da2f_K_per_meV': (n,),
         'dtc_da2f_H_only_K_per_meV': (n,),
     }
-    assert seconds < 2.0  # two T_c solves and two derivatives on 1500 points: ≈ 0.1 s measured
 
 
 def test_full_derivative_is_the_bergmann_rainer_one(result):

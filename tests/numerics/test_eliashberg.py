@@ -286,3 +286,12 @@ def test_invalid_spectra_and_temperature():
         eliashberg_tc((omega, omega), mu_star=0.1)
     with pytest.raises(InputValidationError, match='temperature_k'):
         pairing_eigenvalue(einstein_spike(10.0, 1.0), 0.0, mu_star=0.1)
+
+
+def test_below_t_min_without_an_allen_dynes_estimate_builds_two_matrices():
+    """λ < μ*: Allen–Dynes gives no T_c; ρ(t_min) < 0 is checked at once, not after a walk down in T."""
+    spectrum = einstein_spike(300.0, 0.05)  # fallback estimate ω_log/100 = 3 meV (35 K), above t_min = 20 K
+    result = eliashberg_tc(spectrum, mu_star=0.1, t_min_k=20.0, cutoff_factor=2.0)
+    assert result.below_t_min and result.tc_k == 0.0 and result.success
+    assert result.n_evaluations == 2  # the estimate, then t_min (the state at t_min is not built twice)
+    assert pairing_eigenvalue(spectrum, result.t_min_k, mu_star=0.1, cutoff_factor=2.0) < 0

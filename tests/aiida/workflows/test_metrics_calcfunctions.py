@@ -8,8 +8,6 @@ branches below a gap at 50–100 meV) keeps the calcfunctions fast; the numbers 
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from aiida import orm
@@ -51,14 +49,12 @@ def _nodes(with_dos: bool = True) -> dict[str, orm.Data]:
 
 def test_derivative_and_metrics_with_provenance(aiida_profile_clean):
     inputs = _nodes()
-    start = time.perf_counter()
     derivative = compute_tc_derivative(
         alpha2f=inputs['alpha2f'],
         mu_star=inputs['mu_star'],
         smearing_index=inputs['smearing_index'],
         mu_star_convention=orm.Str('cutoff'),
     )
-    seconds = time.perf_counter() - start
     summary, arrays = derivative['summary'], derivative['derivative']
     expected, expected_arrays = derivative_metrics(
         inputs['alpha2f'].to_alpha2f(0), mu_star=0.1, mu_star_convention='cutoff'
@@ -69,7 +65,6 @@ def test_derivative_and_metrics_with_provenance(aiida_profile_clean):
         np.testing.assert_array_equal(arrays.get_array(name), values)
     assert set(arrays.get_arraynames()) == {'omega_meV', 'dtc_da2f_K_per_meV', 'dtc_da2f_H_only_K_per_meV'}
     assert summary['mu_star_convention'] == 'cutoff'
-    assert seconds < 5.0  # ≈ 0.2 s measured: the calcfunction adds little to the pure function
 
     metrics = compute_metrics(**inputs, mu_star_convention=orm.Str('cutoff'), tc_derivative=summary)
     assert metrics['mu_star_convention'] == 'cutoff'
