@@ -127,7 +127,10 @@ def ensure_computer(workdir: str | os.PathLike, *, label: str = COMPUTER_LABEL) 
 
     user = orm.User.collection.get_default()
     if not computer.is_user_configured(user):
-        computer.configure(user=user, safe_interval=0)
+        # no login shell: it would source the user's profile scripts on every scheduler poll and job submission
+        # (slower, and whatever they print on stderr reaches the user as AiiDA warnings); the prepend text sets
+        # everything the QE runs need
+        computer.configure(user=user, safe_interval=0, use_login_shell=False)
         actions.append(Action('created', f'configuration of computer {label!r} for user {user.email}'))
     return computer, actions
 

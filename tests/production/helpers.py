@@ -31,6 +31,7 @@ print(json.dumps({
     'broker': profile.process_control_backend,
     'computer': [computer.pk, computer.transport_type, computer.scheduler_type, computer.get_prepend_text(),
                  computer.is_user_configured(orm.User.collection.get_default())],
+    'transport': computer.get_authinfo(orm.User.collection.get_default()).get_auth_params(),
     'codes': codes,
     'families': families,
     'nodes': orm.QueryBuilder().append(orm.Node).count(),

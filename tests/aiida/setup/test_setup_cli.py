@@ -50,6 +50,7 @@ def test_setup_twice_keeps_other_default_profile(embedded):
     _, transport, scheduler, prepend, configured = state['computer']
     assert (transport, scheduler, configured) == ('core.local', 'core.direct', True)
     assert MPI_PREPEND_TEXT in prepend
+    assert state['transport']['use_login_shell'] is False  # no profile scripts on every poll (their stderr = warnings)
     assert set(state['codes']) == set(QE_EXECUTABLES)
     for label, (_, executable, plugin) in state['codes'].items():
         assert executable == shutil.which(QE_EXECUTABLES[label])
