@@ -19,6 +19,8 @@ from aiida_enatom.numerics.isotopes import (
 from aiida_enatom.numerics.metrics import analyse_spectrum
 from aiida_enatom.numerics.moments import moments
 
+from ._h3s import h3s_model
+from ._h3s import matdyn_grid_mev as h3s_grid
 from ._mgh import matdyn_grid_mev, matdyn_lambda, mgh_model
 
 MU_REFERENCE_MEV = 1500.0  # any fixed μ* reference (meV) for hand-made comparisons
@@ -154,3 +156,13 @@ def test_cutoff_convention_scales_mu_star_with_the_spectrum(model, effects):
     assert effect.alpha['all']['eliashberg'] == pytest.approx(0.5, abs=1e-9)
     assert effect.alpha['H']['eliashberg'] + effect.alpha['M']['eliashberg'] == pytest.approx(0.5, abs=1e-5)
     assert 'tc_eliashberg_substituted_K' in effect.as_dict('substituted')
+
+
+def test_h3s_deuteration():
+    """H₃S at 200 GPa (real fast-protocol QE run): D₃S/H₃S T_c ratio and the H share of the isotope effect."""
+    effect = isotope_effect(h3s_model((8, 8, 8)), {'H': 'D'}, h3s_grid(), mu_star=0.1)
+    # Measured on the 16³ mesh of the point as well (same to 1e-4): ratio 0.732, α_H 0.458, α_M 0.033.
+    assert effect.tc_ratio['eliashberg'] == pytest.approx(0.732, abs=0.005)
+    assert effect.alpha['H']['eliashberg'] == pytest.approx(0.458, abs=0.005)
+    assert 0.0 < effect.alpha['M']['eliashberg'] < 0.05  # the metal hardly matters: "metallic hydrogen"
+    assert effect.alpha['all']['eliashberg'] == pytest.approx(0.491, abs=0.003)

@@ -12,6 +12,7 @@ from aiida_enatom.numerics.interpolation import atom_resolved_alpha2f, fourier_m
 from aiida_enatom.numerics.scattering_route2 import onsite_gamma_trace, route2_metrics, route2_scattering
 from aiida_enatom.numerics.species_metrics import species_metrics
 
+from ._h3s import h3s_model, stored_metrics
 from ._mgh import MGH, matdyn_grid_mev, mgh_model
 
 MASS = 26.98  # amu
@@ -125,3 +126,15 @@ def test_rejects_bad_input():
         route2_scattering(gamma, ['Al'], 0.0)
     with pytest.raises(InputValidationError, match='asr'):
         onsite_gamma_trace(gamma, asr='crystal')
+
+
+def test_h3s_routes():
+    """H₃S (real run): η by both routes within 3 %; I_H² of Eq. 2 is N_H(0)/N(0) ≈ 0.136 of Eq. 7's."""
+    model = h3s_model()
+    metrics = stored_metrics()
+    out = route2_metrics(model.gamma, model.species, model.dos_ef_per_mev, metrics)
+    assert out['eta_H_route_ratio'] == pytest.approx(1.0, abs=0.005)
+    assert out['eta_S_route_ratio'] == pytest.approx(1.0, abs=0.03)
+    share = metrics['N_H_0_states_per_eV_spin'] / out['N_0_elph_states_per_eV_spin']
+    assert out['I2_H_route_ratio'] == pytest.approx(out['eta_H_route_ratio'] * share, rel=1e-12)
+    assert out['I2_H_route_ratio'] == pytest.approx(0.136, abs=0.002)
