@@ -110,11 +110,20 @@ def _check_daemon() -> None:
 
 @cmd_campaign.command('status')
 @click.argument('group', required=False)
+@click.option(
+    '--limit',
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help='With GROUP: list at most this many ok points (every point that is not ok is always listed).',
+)
+@click.option('--all', 'list_all', is_flag=True, help='With GROUP: list every point.')
 @utils.with_dbenv()
-def cmd_status(group: str | None) -> None:
+def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
     """Counts per state with a progress bar, one line per point, and the last report line of each failure.
 
-    Without GROUP, one summary line per campaign.
+    Without GROUP, one summary line per campaign. The counts cover every point; the per-point lines list every point
+    that is not ok (failed, unstable, running, queued, …) and up to --limit ok ones.
     """
     from aiida_enatom.results.query import campaign_groups, campaign_status
 
@@ -127,8 +136,8 @@ def cmd_status(group: str | None) -> None:
     if group and not orm.QueryBuilder().append(orm.Group, filters={'label': group}).count():
         echo.echo_critical(f'no group {group!r} in this profile; campaigns: {", ".join(campaign_groups()) or "none"}')
     for label in groups:
-        status = campaign_status(label)
-        total = len(status.points)
+        status = campaign_status(label, limit=None if list_all else limit, list_points=group is not None)
+        total = status.total
         width = 30
         filled = round(width * status.done / total) if total else 0
         counts = ', '.join(f'{state} {count}' for state, count in sorted(status.counts.items()))
@@ -141,3 +150,5 @@ def cmd_status(group: str | None) -> None:
             if point.pk in status.failures:
                 line += f'  | {status.failures[point.pk]}'
             echo.echo(line)
+        if status.unlisted:
+            echo.echo(f'  … and {status.unlisted} more ok point(s) (`--all` lists every point)')

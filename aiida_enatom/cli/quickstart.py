@@ -94,7 +94,7 @@ def _report(group: str, output_dir: pathlib.Path) -> None:
     (output_dir / 'summary.json').write_text(json.dumps(rows, indent=2, default=str))
     click.echo(render_rows(rank_records(group, by='area_H', include_unstable=True), 'table', key='area_H_meV'))
     counts = ', '.join(f'{state} {count}' for state, count in sorted(status.counts.items()))
-    echo.echo_report(f'{len(status.points)} point(s): {counts}; rows marked ! are flagged and do not rank')
+    echo.echo_report(f'{status.total} point(s): {counts}; rows marked ! are flagged and do not rank')
     if rows:
         screening.plot_ih2_vs_pressure(rows).figure.savefig(output_dir / 'ih2-vs-pressure.png', dpi=150)
         axes = screening.plot_tc_vs_area_screening(rows, which='both')

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiida import orm
 
-__all__ = ('fetch_rows',)
+__all__ = ('fetch_counts', 'fetch_rows')
 
 
 def fetch_rows(query: orm.QueryBuilder, n_plain: int = 0) -> list[tuple[Any, ...]]:
@@ -41,3 +41,29 @@ def fetch_rows(query: orm.QueryBuilder, n_plain: int = 0) -> list[tuple[Any, ...
         tuple(row[:n_plain]) + tuple(None if value is None else decode(value) for value in row[n_plain:])
         for row in rows
     ]
+
+
+def fetch_counts(query: orm.QueryBuilder) -> list[tuple[Any, ...]]:
+    """Return the distinct rows of ``query``'s projections (all JSON values), each with the number of its repeats.
+
+    QueryBuilder has no ``GROUP BY``; its SQL is wrapped in one (``SELECT …, count(*) FROM (query) GROUP BY …``),
+    so the database counts and only the distinct combinations travel to Python.
+
+    Returns
+    -------
+    list of tuple
+        ``(*values, count)`` per distinct combination of the projected values.
+    """
+    import sqlalchemy
+    from aiida.manage import get_manager
+
+    storage = get_manager().get_profile_storage()
+    session = storage.get_session()
+    inner = query.as_sql(inline=True)
+    columns = list(session.execute(sqlalchemy.text(f'SELECT * FROM ({inner}) AS inner_query LIMIT 0')).keys())
+    names = ', '.join(f'inner_query."{name}"' for name in columns)
+    sql = f'SELECT {names}, count(*) FROM ({inner}) AS inner_query GROUP BY {names}'
+    rows = session.execute(sqlalchemy.text(sql)).fetchall()
+    if 'sqlite' not in type(storage).__module__:
+        return [tuple(row) for row in rows]
+    return [(*(None if value is None else json.loads(value) for value in row[:-1]), row[-1]) for row in rows]

@@ -1,8 +1,9 @@
 """QueryBuilder queries over stored results records: rank, export and campaign status.
 
-Every function here is one database query (plus, for ``status``, one query of the failures' last report line);
-none loops over nodes in Python. Records are the ``results`` outputs of ``enatom.pressure_point``
-(:mod:`aiida_enatom.common.record`); campaign membership is the group the points were added to.
+Every function here is one database query (``status``: one for the sweeps, one aggregate for the counts, one or two
+for the listed points, one for the failures' last report line); none loops over nodes in Python. Records are the
+``results`` outputs of ``enatom.pressure_point`` (:mod:`aiida_enatom.common.record`); campaign membership is the
+group the points were added to.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from aiida import orm
 
 from aiida_enatom.common.record import RANK_KEYS, SUMMARY_KEYS, SUMMARY_LINK, TABLE_COLUMNS
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, runner_alive
-from aiida_enatom.results.fetch import fetch_rows
+from aiida_enatom.results.fetch import fetch_counts, fetch_rows
 
 __all__ = (
+    'ACTIVE_STATES',
     'TABLE_COLUMNS',
     'CampaignStatus',
     'PointState',
@@ -165,23 +167,37 @@ class PointState:
     exit_status: int | None
 
 
+#: Point states that are not final (``campaign status`` counts the others as done).
+ACTIVE_STATES = ('queued', 'running', 'created', 'orphaned')
+
+
 @dataclass(frozen=True)
 class CampaignStatus:
-    """Counts per state and one :class:`PointState` per point (queued points have no PK yet)."""
+    """Counts per state over every point, and the listed points (queued points have no PK yet).
+
+    ``points`` holds every point, or with a listing limit every point that is not ``ok`` plus at most that many
+    ``ok`` ones; ``counts`` always covers the whole campaign.
+    """
 
     group: str
+    counts: Counter
     points: list[PointState]
     failures: dict[int, str]
 
     @property
-    def counts(self) -> Counter:
-        """Number of points per state."""
-        return Counter(point.state for point in self.points)
+    def total(self) -> int:
+        """Number of points of the campaign (launched or planned)."""
+        return sum(self.counts.values())
 
     @property
     def done(self) -> int:
         """Points in a terminal state."""
-        return sum(point.state not in ('queued', 'running', 'created', 'orphaned') for point in self.points)
+        return sum(count for state, count in self.counts.items() if state not in ACTIVE_STATES)
+
+    @property
+    def unlisted(self) -> int:
+        """Points counted but not in :attr:`points` (``ok`` points beyond the listing limit)."""
+        return self.total - len(self.points)
 
 
 def _state(status: str | None, process_state: str | None, exit_status: int | None, runner: str | None = None) -> str:
@@ -196,18 +212,34 @@ def _state(status: str | None, process_state: str | None, exit_status: int | Non
     return process_state or 'unknown'
 
 
-def _group_query(group: str, process_type: str, projections: list[str]) -> orm.QueryBuilder:
+def _group_query(
+    group: str, process_type: str, projections: list[str], filters: dict[str, Any] | None = None
+) -> orm.QueryBuilder:
     query = orm.QueryBuilder()
     query.append(orm.Group, filters={'label': group}, tag='group')
-    query.append(orm.WorkChainNode, with_group='group', filters={'process_type': process_type}, project=projections)
+    node_filters = {'process_type': process_type, **(filters or {})}
+    query.append(orm.WorkChainNode, with_group='group', filters=node_filters, project=projections)
     return query
 
 
-def campaign_status(group: str) -> CampaignStatus:
-    """Return the state of every point of ``group``: one query for the sweeps, one for the points.
+def campaign_status(group: str, limit: int | None = None, list_points: bool = True) -> CampaignStatus:
+    """Return the counts per state of every point of ``group`` and the points to list.
 
     Points of an active sweep that it has not launched yet (their vc-relax is still running) are ``queued``; those of
     a sweep whose in-process runner is gone are ``orphaned`` (``campaign launch`` submits them again).
+
+    The counts come from one aggregate query (``GROUP BY`` over the states in the database), so they cost the same
+    for 10 points and for 10⁵. With ``limit`` None every point is listed; otherwise every point that is not ``ok``
+    (failed, unstable, running, …: what a user has to look at) and at most ``limit`` ``ok`` points.
+
+    Parameters
+    ----------
+    group : str
+        Label of the campaign group.
+    limit : int or None
+        Largest number of ``ok`` points to list.
+    list_points : bool
+        False: counts only (``points`` then holds only the planned, not yet launched points).
     """
     planned: dict[tuple[str, float], str] = {}
     sweeps = _group_query(
@@ -225,32 +257,45 @@ def campaign_status(group: str) -> CampaignStatus:
         if state in ('created', 'waiting', 'running'):
             for value in pressures or []:
                 planned[(candidate, float(value))] = 'queued' if runner_alive(runner) else 'orphaned'
-    points_query = _group_query(
-        group,
-        POINT_TYPE,
-        [
-            'id',
-            'attributes.process_state',
-            'attributes.exit_status',
-            'extras.enatom_candidate',
-            'extras.enatom_pressure_GPa',
-            'extras.enatom_status',
-            f'extras.{RUNNER_EXTRA}',
-        ],
-    )
+
+    counts: Counter = Counter()
+    state_columns = ['attributes.process_state', 'attributes.exit_status', 'extras.enatom_status']
+    aggregate = _group_query(group, POINT_TYPE, [*state_columns, f'extras.{RUNNER_EXTRA}'])
+    for process_state, exit_status, status, runner, count in fetch_counts(aggregate):
+        counts[_state(status, process_state, exit_status, runner)] += count
+
+    point_columns = ['id', *state_columns, 'extras.enatom_candidate', 'extras.enatom_pressure_GPa']
+    point_columns.append(f'extras.{RUNNER_EXTRA}')
+    if not list_points:
+        rows = []
+    elif limit is None:
+        rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns), 1)
+    else:
+        not_ok = {'or': [{'extras.enatom_status': {'!==': 'ok'}}, {'extras': {'!has_key': 'enatom_status'}}]}
+        rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns, not_ok), 1)
+        ok_points = _group_query(group, POINT_TYPE, point_columns, {'extras.enatom_status': 'ok'})
+        rows += fetch_rows(ok_points.order_by({orm.WorkChainNode: 'id'}).limit(limit), 1)
     points: list[PointState] = []
-    launched: set[tuple[str, float]] = set()
-    for pk, state, exit_status, candidate, pressure, status, runner in fetch_rows(points_query, 1):
-        launched.add((candidate, float(pressure)))
-        points.append(
-            PointState(pk, candidate, float(pressure), _state(status, state, exit_status, runner), exit_status)
+    for pk, process_state, exit_status, status, candidate, pressure, runner in rows:
+        state = _state(status, process_state, exit_status, runner)
+        points.append(PointState(pk, candidate, float(pressure), state, exit_status))
+
+    if planned:  # the launched points of active sweeps (few): a planned point that exists is not queued
+        candidates = sorted({candidate for candidate, _ in planned})
+        launched_query = _group_query(
+            group,
+            POINT_TYPE,
+            ['id', 'extras.enatom_candidate', 'extras.enatom_pressure_GPa'],
+            {'extras.enatom_candidate': {'in': candidates}},
         )
-    for (candidate, pressure), state in planned.items():
-        if (candidate, pressure) not in launched:
-            points.append(PointState(None, candidate, pressure, state, None))
+        launched = {(candidate, float(pressure)) for _, candidate, pressure in fetch_rows(launched_query, 1)}
+        for (candidate, pressure), state in planned.items():
+            if (candidate, pressure) not in launched:
+                points.append(PointState(None, candidate, pressure, state, None))
+                counts[state] += 1
     points.sort(key=lambda point: (point.candidate, point.pressure_GPa))
     failed = [point.pk for point in points if point.pk is not None and point.state in ('failed', 'excepted', 'killed')]
-    return CampaignStatus(group, points, _last_reports(failed))
+    return CampaignStatus(group, counts, points, _last_reports(failed))
 
 
 def _last_reports(pks: list[int]) -> dict[int, str]:

@@ -57,8 +57,20 @@ def test_records_carry_uuid_and_every_key(campaign):
 def test_status_counts(campaign):
     status = campaign_status('screen-a')
     stored, _ = campaign['a']
-    assert len(status.points) == 40 and status.done == 40
-    assert status.counts['unstable'] == sum(not r['rankable'] for r in stored)
+    n_unstable = sum(not r['rankable'] for r in stored)
+    assert len(status.points) == 40 and status.done == 40 and status.total == 40
+    assert status.counts['unstable'] == n_unstable and status.counts['ok'] == 40 - n_unstable
+    # a listing limit keeps every point that is not ok and at most `limit` ok ones; the counts stay complete
+    limited = campaign_status('screen-a', limit=3)
+    assert limited.counts == status.counts and limited.unlisted == 40 - n_unstable - 3
+    assert sorted(p.state for p in limited.points) == ['ok'] * 3 + ['unstable'] * n_unstable
+    counts_only = campaign_status('screen-a', list_points=False)
+    assert counts_only.counts == status.counts and counts_only.points == []
+    listed = invoke('campaign', 'status', 'screen-a', '--limit', '0')
+    assert listed.exit_code == 0, listed.output
+    assert sum(' unstable' in line for line in listed.output.splitlines()[1:]) == n_unstable
+    assert f'… and {40 - n_unstable} more ok point(s)' in listed.output
+    assert len(invoke('campaign', 'status', 'screen-a', '--all').output.splitlines()) == 41
     assert {'screen-a', 'screen-b'} <= set(campaign_groups())
 
 
