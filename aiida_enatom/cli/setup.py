@@ -187,6 +187,12 @@ def _register_codes(computer, executables) -> None:
     default=None,
     help='Folder of pw.x etc. on the cluster. [default: local: found on PATH; ssh: pw.x etc. on the job PATH]',
 )
+@click.option(
+    '--login-shell/--no-login-shell',
+    default=None,
+    help='Run the scheduler commands in a login shell (sources the profile scripts on every call). '
+    '[default: no with local, yes with ssh]',
+)
 @click.option('--no-codes', is_flag=True, help='Create the computer only.')
 @click.option('--ssh-username', default=None, help='ssh only: login name on the cluster.')
 @click.option('--ssh-key', default=None, help='ssh only: private key file.')
@@ -204,6 +210,7 @@ def cmd_computer(
     env: tuple[str, ...],
     prepend: tuple[str, ...],
     qe_bin: str | None,
+    login_shell: bool | None,
     no_codes: bool,
     ssh_username: str | None,
     ssh_key: str | None,
@@ -238,6 +245,7 @@ def cmd_computer(
             auth['key_filename'] = ssh_key
     elif ssh_username or ssh_key:
         raise click.BadParameter('only with --transport ssh', param_hint='--ssh-username/--ssh-key')
+    auth['use_login_shell'] = transport != 'local' if login_shell is None else login_shell
     try:
         spec = ComputerSpec(
             label=label,

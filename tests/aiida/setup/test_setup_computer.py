@@ -46,8 +46,8 @@ def slurm():
         pytest.skip('a local SLURM needs root (slurmd starts the jobs as the submitting user)')
     prefix = pathlib.Path(tempfile.mkdtemp(prefix='sl', dir='/tmp'))  # unix socket paths: <= 107 characters
     cluster = LocalSlurm(prefix, cpus=min(2, os.cpu_count() or 1), ctld_port=_free_port(), slurmd_port=_free_port())
-    cluster.start()
     try:
+        cluster.start()  # stops what it started if it fails
         yield cluster
     finally:
         cluster.stop()
@@ -105,6 +105,8 @@ def test_setup_computer_on_real_slurm(slurm, tmp_path, monkeypatch):
     assert computer.get_default_mpiprocs_per_machine() == 2
     assert computer.get_mpirun_command() == ['mpirun', '-np', '{tot_num_mpiprocs}']
     assert computer.get_prepend_text().splitlines() == [f'export {line}' for line in ENV]
+    auth = computer.get_authinfo(orm.User.collection.get_default()).get_auth_params()
+    assert auth['use_login_shell'] is False  # no profile scripts on every sbatch/squeue call
     for role, executable in QE_EXECUTABLES.items():
         code = orm.load_code(f'{role}@{label}')
         assert str(code.filepath_executable) == shutil.which(executable)
