@@ -119,3 +119,16 @@ def test_below_t_min_gives_none():
     scalars, arrays = derivative_metrics(weak, mu_star=0.3)
     assert all(value is None for value in scalars.values())
     assert set(arrays) == {'omega_meV'}
+
+
+def test_h3s_quickstart_derivative_summary():
+    """H₃S at 200 GPa (quickstart, fast; μ* = 0.1): the derivative peaks at 7.18 k_BT_c, 92.6 % of ∫|D| lies in
+    H-dominated bins and 95.4 % of dT_c/ds comes from the H partial."""
+    from tests.numerics.test_mu_star_conventions import h3s_quickstart
+
+    scalars, arrays = derivative_metrics(h3s_quickstart(200), mu_star=MU)
+    assert scalars['dtc_da2f_peak_over_kTc'] == pytest.approx(7.182, abs=1e-3)
+    assert scalars['dtc_da2f_share_H_modes'] == pytest.approx(0.926, abs=1e-3)
+    assert scalars['dtc_dscale_share_H'] == pytest.approx(0.954, abs=1e-3)
+    assert scalars['dtc_da2f_H_only_peak_omega_meV'] < scalars['dtc_da2f_peak_omega_meV']
+    assert arrays['dtc_da2f_H_only_K_per_meV'].shape == arrays['omega_meV'].shape

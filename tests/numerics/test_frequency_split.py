@@ -133,3 +133,23 @@ def test_h3s_soft_settings_have_no_gap():
     modes = np.asarray(frequencies.frequencies_cm1) * CM1_TO_MEV
     assert modes.shape == (145, 12)
     assert gap_from_modes(modes, 3) is None
+
+
+def test_h3s_quickstart_gap_only_at_250_gpa():
+    """Quickstart H₃S (fast): matdyn's DOS has no empty stretch at 200 GPa; at 250 GPa the 3 S branches end at
+    76.0 meV and the H branches start at 92.2 meV. λ above the gap 1.261, species pairs 1.335, H eigenvector 1.249."""
+    from tests.numerics.test_mu_star_conventions import h3s_quickstart
+
+    folder = Path(__file__).parents[1] / 'fixtures' / 'reference' / 'h3s_quickstart_fast'
+    gaps = {}
+    for pressure in (200, 250):
+        dos = np.loadtxt(folder / f'phonon_dos_{pressure}GPa.dat')
+        gaps[pressure] = gap_from_dos(dos[:, 0], dos[:, 1], 3, 12)
+    assert gaps[200] is None
+    assert gaps[250] == pytest.approx((76.006, 92.204), abs=1e-3)
+    spectrum = h3s_quickstart(250)
+    split = frequency_split_metrics(spectrum, gaps[250])
+    assert split['lambda_H_frequency_split'] == pytest.approx(1.2611, abs=1e-4)
+    assert split['lambda_M_frequency_split'] == pytest.approx(0.2913, abs=1e-4)
+    assert moments(spectrum.partial('H')).coupling_lambda == pytest.approx(1.3354, abs=1e-4)
+    assert moments(spectrum.partial('ev:H')).coupling_lambda == pytest.approx(1.2491, abs=1e-4)

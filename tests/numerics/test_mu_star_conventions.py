@@ -19,6 +19,7 @@ from aiida_enatom.numerics.eliashberg import (
 )
 from aiida_enatom.numerics.metrics import LEAVENS_BOUND_SLOPE, analyse_spectrum, leavens_bound_tc, tc_over_area
 from aiida_enatom.numerics.moments import moments
+from aiida_enatom.numerics.spectra import Alpha2F
 from tests.conftest import FIXTURES
 from tests.numerics.test_eliashberg import MAX_TC_OVER_AREA, einstein_spike, hydride_like
 
@@ -27,6 +28,14 @@ from tests.numerics.test_eliashberg import MAX_TC_OVER_AREA, einstein_spike, hyd
 NB_COLUMN = 15
 #: Numbers quoted for this spectrum at μ* = 0.12 (K): ours, μ* applied at a 5 ω_max cutoff, μ* referred to ω_log.
 NB_QUOTED = {'ten_omega_max': 10.69, 'cutoff_5': 10.36, 'omega_log': 8.53}
+
+
+def h3s_quickstart(pressure: int) -> Alpha2F:
+    """H₃S α²F of the quickstart (fast protocol, QE 6.7) at 200 or 250 GPa, with its species partials."""
+    path = FIXTURES / 'reference' / 'h3s_quickstart_fast' / f'alpha2f_{pressure}GPa.dat'
+    keys = path.read_text(encoding='utf-8').splitlines()[0].split('columns:')[1].split()[2:]
+    data = np.loadtxt(path)
+    return Alpha2F(data[:, 0], data[:, 1], {key: data[:, 2 + index] for index, key in enumerate(keys)})
 
 
 @pytest.fixture(scope='module')
@@ -138,3 +147,21 @@ def test_bound_helpers_validate():
     assert tc_over_area(10.0, 0.0) is None
     with pytest.raises(InputValidationError, match='area'):
         leavens_bound_tc(-1.0)
+
+
+def test_h3s_spread_of_conventions():
+    """H₃S at 200 GPa (quickstart, fast): the conventions at μ* = 0.13 span 192.8–223.9 K (stored λ = 2.143)."""
+    spectrum = h3s_quickstart(200)
+    assert moments(spectrum).coupling_lambda == pytest.approx(2.1427, abs=1e-4)
+    values = {
+        'ten_omega_max': eliashberg_tc(spectrum, mu_star=0.13).tc_k,
+        'cutoff_5': eliashberg_tc(spectrum, mu_star=0.13, cutoff_factor=5.0, mu_star_convention='cutoff').tc_k,
+        'cutoff_20': eliashberg_tc(spectrum, mu_star=0.13, cutoff_factor=20.0, mu_star_convention='cutoff').tc_k,
+        'omega_log': eliashberg_tc(spectrum, mu_star=0.13, mu_star_convention='omega_log').tc_k,
+    }
+    expected = {'ten_omega_max': 220.0, 'cutoff_5': 217.6, 'cutoff_20': 223.9, 'omega_log': 192.8}
+    assert values == pytest.approx(expected, abs=0.05)
+    # the stored point's own T_c at μ* = 0.10 (compute_metrics of the quickstart run)
+    assert eliashberg_tc(spectrum, mu_star=0.10).tc_k == pytest.approx(232.113, abs=1e-3)
+    result = analyse_spectrum(spectrum, mu_star=0.13)
+    assert result['tc_over_area'] == pytest.approx(0.1576, abs=1e-4)  # far from Leavens' 0.2309
