@@ -115,7 +115,8 @@ def _check_daemon() -> None:
     type=click.IntRange(min=0),
     default=100,
     show_default=True,
-    help='With GROUP: list at most this many ok points (every point that is not ok is always listed).',
+    help='With GROUP: list at most this many points per finished state (ok, unstable, sum_rule_failed); failed, '
+    'running and queued points are always listed.',
 )
 @click.option('--all', 'list_all', is_flag=True, help='With GROUP: list every point.')
 @utils.with_dbenv()
@@ -123,7 +124,7 @@ def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
     """Counts per state with a progress bar, one line per point, and the last report line of each failure.
 
     Without GROUP, one summary line per campaign. The counts cover every point; the per-point lines list every point
-    that is not ok (failed, unstable, running, queued, …) and up to --limit ok ones.
+    without a result (failed, killed, running, queued, …) and up to --limit of each finished state.
     """
     from aiida_enatom.results.query import campaign_groups, campaign_status
 
@@ -151,4 +152,4 @@ def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
                 line += f'  | {status.failures[point.pk]}'
             echo.echo(line)
         if status.unlisted:
-            echo.echo(f'  … and {status.unlisted} more ok point(s) (`--all` lists every point)')
+            echo.echo(f'  … and {status.unlisted} more finished point(s) (`--all` lists every point)')

@@ -167,6 +167,9 @@ class PointState:
     exit_status: int | None
 
 
+#: States of a point that finished with a results record (``campaign status`` lists at most ``limit`` of each).
+RESULT_STATES = ('ok', 'unstable', 'sum_rule_failed')
+
 #: Point states that are not final (``campaign status`` counts the others as done).
 ACTIVE_STATES = ('queued', 'running', 'created', 'orphaned')
 
@@ -175,8 +178,8 @@ ACTIVE_STATES = ('queued', 'running', 'created', 'orphaned')
 class CampaignStatus:
     """Counts per state over every point, and the listed points (queued points have no PK yet).
 
-    ``points`` holds every point, or with a listing limit every point that is not ``ok`` plus at most that many
-    ``ok`` ones; ``counts`` always covers the whole campaign.
+    ``points`` holds every point, or with a listing limit every point without a results record (failed, running,
+    queued, …) plus at most that many of each :data:`RESULT_STATES`; ``counts`` always covers the whole campaign.
     """
 
     group: str
@@ -196,7 +199,7 @@ class CampaignStatus:
 
     @property
     def unlisted(self) -> int:
-        """Points counted but not in :attr:`points` (``ok`` points beyond the listing limit)."""
+        """Points counted but not in :attr:`points` (finished points beyond the listing limit)."""
         return self.total - len(self.points)
 
 
@@ -229,15 +232,16 @@ def campaign_status(group: str, limit: int | None = None, list_points: bool = Tr
     a sweep whose in-process runner is gone are ``orphaned`` (``campaign launch`` submits them again).
 
     The counts come from one aggregate query (``GROUP BY`` over the states in the database), so they cost the same
-    for 10 points and for 10⁵. With ``limit`` None every point is listed; otherwise every point that is not ``ok``
-    (failed, unstable, running, …: what a user has to look at) and at most ``limit`` ``ok`` points.
+    for 10 points and for 10⁵. With ``limit`` None every point is listed; otherwise every point without a results
+    record (failed, killed, running, queued, …: what a user has to act on) and at most ``limit`` points of each of
+    ``ok``, ``unstable`` and ``sum_rule_failed``.
 
     Parameters
     ----------
     group : str
         Label of the campaign group.
     limit : int or None
-        Largest number of ``ok`` points to list.
+        Largest number of points to list per finished state.
     list_points : bool
         False: counts only (``points`` then holds only the planned, not yet launched points).
     """
@@ -271,10 +275,13 @@ def campaign_status(group: str, limit: int | None = None, list_points: bool = Tr
     elif limit is None:
         rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns), 1)
     else:
-        not_ok = {'or': [{'extras.enatom_status': {'!==': 'ok'}}, {'extras': {'!has_key': 'enatom_status'}}]}
-        rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns, not_ok), 1)
-        ok_points = _group_query(group, POINT_TYPE, point_columns, {'extras.enatom_status': 'ok'})
-        rows += fetch_rows(ok_points.order_by({orm.WorkChainNode: 'id'}).limit(limit), 1)
+        attention = {
+            'or': [{'extras.enatom_status': {'!in': list(RESULT_STATES)}}, {'extras': {'!has_key': 'enatom_status'}}]
+        }
+        rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns, attention), 1)
+        for state in RESULT_STATES:
+            some = _group_query(group, POINT_TYPE, point_columns, {'extras.enatom_status': state})
+            rows += fetch_rows(some.order_by({orm.WorkChainNode: 'id'}).limit(limit), 1)
     points: list[PointState] = []
     for pk, process_state, exit_status, status, candidate, pressure, runner in rows:
         state = _state(status, process_state, exit_status, runner)
