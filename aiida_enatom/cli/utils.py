@@ -160,8 +160,16 @@ CODE_PLUGINS = {
 }
 
 
+#: Roles whose runs are MPI-parallel with the protocols' k-point pools (``setup.computer.PROTOCOL_POOLS``).
+MPI_ROLES = ('pw', 'ph')
+
+
 def check_code_role(role: str, code, option: str) -> None:
-    """Exit with one line if ``code`` is registered for another program than ``role`` (e.g. pw.x given as ph.x)."""
+    """Exit with one line if ``code`` is registered for another program than ``role`` (e.g. pw.x given as ph.x).
+
+    Also when a pw.x or ph.x code's computer runs a number of ranks per machine that the protocols' k-point pools do
+    not divide (QE would stop at the first run).
+    """
     plugin = getattr(code, 'default_calc_job_plugin', None)
     valid = CODE_PLUGINS.get(role)
     if plugin is not None and valid is not None and plugin not in valid:
@@ -169,6 +177,22 @@ def check_code_role(role: str, code, option: str) -> None:
             f'{option} {code.full_label} is a {plugin} code, not a {role}.x code; give a code with plugin '
             f'{" or ".join(valid)} (`verdi code list -a`)'
         )
+    from aiida_enatom.setup.computer import PROTOCOL_POOLS
+
+    computer = getattr(code, 'computer', None)
+    if role in MPI_ROLES and computer is not None:
+        ranks = computer.get_default_mpiprocs_per_machine()
+        if ranks is not None and ranks % PROTOCOL_POOLS:
+            fix = (
+                '`aiida-enatom setup` (it raises localhost to 2 ranks)'
+                if computer.label == 'localhost'
+                else f'`aiida-enatom setup computer {computer.label} --mpiprocs-per-machine N` with N even'
+            )
+            echo.echo_critical(
+                f'{option} {code.full_label}: computer {computer.label!r} runs {ranks} MPI rank(s) per machine, but '
+                f'the protocols split pw.x and ph.x over {PROTOCOL_POOLS} k-point pools (QE stops unless the ranks '
+                f'are a multiple of the pools); run {fix}'
+            )
 
 
 def check_family(label: str, elements, option: str = '--pseudo-family') -> None:

@@ -171,3 +171,26 @@ def test_show_dispatches_enatom(monkeypatch):
 
 def test_h3s_helper_is_primitive():
     assert len(h3s().sites) == 4
+
+
+def test_launch_point_refuses_ranks_the_pools_do_not_divide(tmp_path, code_options, captured):
+    """A computer with 1 rank per machine (what `setup` made before ranks came from the computer): pw.x would stop."""
+    computer = orm.Computer(
+        label='one-rank', hostname='localhost', transport_type='core.local', scheduler_type='core.direct'
+    ).store()
+    computer.set_default_mpiprocs_per_machine(1)
+    code = orm.InstalledCode(
+        label='pw-one-rank',
+        computer=computer,
+        filepath_executable='/usr/bin/pw.x',
+        default_calc_job_plugin='quantumespresso.pw',
+    ).store()
+    structure = tmp_path / 'POSCAR'
+    structure.write_text(POSCAR)
+    result = CliRunner().invoke(
+        cmd_launch_point, [str(structure), '--pressure', '150', *code_options, '--pw-code', code.full_label]
+    )
+    assert result.exit_code != 0 and 'Traceback' not in result.output
+    assert "computer 'one-rank' runs 1 MPI rank(s) per machine" in result.output
+    assert 'setup computer one-rank --mpiprocs-per-machine N' in result.output
+    assert not captured
