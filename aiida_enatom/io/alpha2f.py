@@ -29,7 +29,7 @@ from aiida_enatom.numerics.spectra import Alpha2F
 
 __all__ = ('FORMATS', 'MAX_ABS_ALPHA2F', 'MAX_ABS_FREQUENCY_MEV', 'MAX_FILE_BYTES', 'detect_format', 'read_alpha2f')
 
-#: Largest α²F file read, bytes: a matdyn ``a2F.dosN`` of a 200-atom cell is about 20 MB.
+#: Largest α²F file read, bytes: a matdyn ``a2F.dosN`` of a 200-atom cell at 1000 frequencies is about 10 MB.
 MAX_FILE_BYTES = 64 << 20
 #: Largest |ω| accepted, meV (10 eV: far above any phonon; larger values are a unit error or garbage).
 MAX_ABS_FREQUENCY_MEV = 1.0e4
