@@ -10,7 +10,9 @@ that line also lists exactly one number per spectrum column, those numbers are k
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 from dataclasses import dataclass
 from os import PathLike
 
@@ -122,6 +124,9 @@ def parse_columns(source: str | PathLike[str], filename: str | None = None, *, u
     """
     unit = canonical_unit(unit)
     text, name = read_source(source, filename)
+    fast = _fast_rows(text)
+    if fast is not None:
+        return _finish(fast[1], fast[0], [], unit, name)
     header: list[tuple[int, str]] = []
     rows: list[list[float]] = []
     row_lines: list[int] = []
@@ -150,7 +155,44 @@ def parse_columns(source: str | PathLike[str], filename: str | None = None, *, u
         raise ParsingError('no data rows: empty file or only comments', name, max(last, 1))
     if len(rows) < 2:
         raise ParsingError('fewer than two data rows', name, row_lines[0])
-    data = np.array(rows, dtype=float)
+    return _finish(np.array(rows, dtype=float), header, row_lines, unit, name)
+
+
+def _fast_rows(text: str) -> tuple[list[tuple[int, str]], NDArray[np.float64]] | None:
+    """(header lines, data) by numpy's C parser when every row is plain finite numbers of one length, else ``None``.
+
+    Keeps a large file at a few times its size in memory; any irregularity (ragged rows, Fortran ``D`` exponents,
+    NaN, fewer than two rows or columns, ω not increasing) returns ``None`` so that the line-by-line parser
+    reports it with its line.
+    """
+    header: list[tuple[int, str]] = []
+    start, lineno = 0, 0
+    while start < len(text):  # the header only: no list of every line
+        end = text.find('\n', start)
+        end = len(text) if end < 0 else end + 1
+        line, lineno = text[start:end], lineno + 1
+        if line.strip() and not is_comment(line):
+            break
+        if line.strip():
+            header.append((lineno, line.strip()))
+        start = end
+    if text.find('#', start) >= 0 or text.find('!', start) >= 0:
+        return None  # comments among the rows: the line-by-line parser decides
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            data = np.loadtxt(io.StringIO(text), comments=('#', '!'), ndmin=2, dtype=float)
+    except ValueError:
+        return None
+    if data.shape[0] < 2 or data.shape[1] < 2 or not np.isfinite(data).all() or not (np.diff(data[:, 0]) > 0).all():
+        return None
+    return header, data
+
+
+def _finish(
+    data: NDArray[np.float64], header: list[tuple[int, str]], row_lines: list[int], unit: str, name: str
+) -> ColumnsAlpha2F:
+    """Check the grid and the header of parsed rows and build the :class:`ColumnsAlpha2F`."""
     steps = np.diff(data[:, 0])
     bad = np.flatnonzero(~(steps > 0))
     if bad.size:
