@@ -5,7 +5,8 @@ pw.x ends a vc-relax with an SCF in a fresh plane-wave basis; when the stress of
 ``PwRelaxWorkChain`` handles it by design: the pre-relaxation accepts it, the main relax runs again from the final
 cell (meta-convergence). On the console that reads as a failure ("Error: The ionic minimization cycle converged
 but ..."). While a campaign runs in this process, that one message is shown at REPORT level with what happens next;
-aiida-core's matching warning ("output parser returned exit code<501>") is left out. The log stored on the node is
+aiida-core's matching warning ("output parser returned exit code<501>") and PwBaseWorkChain's report of the handled
+error ("PwCalculation<pk> failed with exit status 501") are left out. The log stored on the node is
 untouched (``verdi process report`` still shows the original).
 """
 
@@ -15,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-__all__ = ('EXPECTED', 'REDUNDANT', 'explain_expected_messages')
+__all__ = ('EXPECTED', 'REDUNDANT', 'REDUNDANT_PARTS', 'explain_expected_messages')
 
 #: Exact message → (console text). Only messages that a workflow handles by design belong here.
 EXPECTED = {
@@ -30,11 +31,15 @@ EXPECTED = {
 #: Message prefixes dropped from the console while the block runs, because a reworded line already says it.
 REDUNDANT = ('output parser returned exit code<501>:',)
 
+#: Message parts dropped likewise: PwBaseWorkChain's report of the handled 501 ("[pk|PwBaseWorkChain|
+#: report_error_handled]: PwCalculation<pk> failed with exit status 501: The ionic ...").
+REDUNDANT_PARTS = ('failed with exit status 501: The ionic minimization cycle converged',)
+
 
 class _Reword(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if message.startswith(REDUNDANT):
+        if message.startswith(REDUNDANT) or any(part in message for part in REDUNDANT_PARTS):
             return False
         text = EXPECTED.get(message)
         if text is not None:

@@ -28,6 +28,11 @@ def test_expected_message_is_reworded_only_inside_the_block():
         with explain_expected_messages():
             child.error(MESSAGE)
             child.warning(f'output parser returned exit code<501>: {MESSAGE}')  # dropped: said already
+            child.log(
+                23,
+                f'[196|PwBaseWorkChain|report_error_handled]: PwCalculation<201> failed with exit status 501: '
+                f'{MESSAGE}',  # PwBaseWorkChain's report of the handled error: dropped too
+            )
             child.error('Error in routine cdiaghg: S matrix not positive definite')
         child.error(MESSAGE)
     finally:
