@@ -487,7 +487,7 @@ def context(catalogue_profile, tmp_path_factory) -> dict[str, str]:
         label='localhost', hostname='localhost', transport_type='core.local', scheduler_type='core.direct'
     ).store()
     computer.set_workdir(str(tmp / 'scratch'))
-    computer.set_default_mpiprocs_per_machine(1)
+    computer.set_default_mpiprocs_per_machine(2)  # a multiple of the protocols' 2 pools (launch checks it)
     for label in CODE_LABELS:
         orm.InstalledCode(
             computer=computer,
