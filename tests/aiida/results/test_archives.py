@@ -1,0 +1,113 @@
+"""The shipped AiiDA archives of real runs: imported, they give the documented numbers through rank, export and show.
+
+The archives in ``tests/fixtures/archives/`` were made by ``verdi archive create -G <campaign>`` on the profiles that
+ran the campaign files of ``workflows/`` with Quantum ESPRESSO 6.7 (see that folder's README for the commands, the
+machine and the dates). These tests run no QE: they import the stored provenance and read it back.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from click.testing import CliRunner
+
+from aiida_enatom.cli import cmd_root
+from aiida_enatom.results.query import campaign_status, rank_records, records
+
+ARCHIVES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'archives'
+
+#: Documented numbers per archive: (candidate, target GPa) → {record key: (value, absolute tolerance)}.
+#: quickstart.aiida → docs/workflows.md (the quickstart table) and docs/isotopes.md (the same two points).
+EXPECTED = {
+    'quickstart': {
+        ('H3S', 200.0): {
+            'lambda': (2.14, 0.01),
+            'tc_allen_dynes_K': (208.0, 1.0),
+            'tc_eliashberg_K': (232.0, 1.0),
+            'area_H_meV': (113.7, 0.1),
+            'I2_H_eV2_per_A2': (78.0, 0.1),
+        },
+        ('H3S', 250.0): {
+            'lambda': (1.55, 0.01),
+            'tc_allen_dynes_K': (199.0, 1.0),
+            'tc_eliashberg_K': (222.0, 1.0),
+            'area_H_meV': (106.3, 0.1),
+            'I2_H_eV2_per_A2': (76.1, 0.1),
+        },
+    },
+}
+
+
+def _import(label: str) -> None:
+    """Import ``<label>.aiida`` into the test profile once (its group is the campaign's)."""
+    from aiida import orm
+    from aiida.tools.archive import import_archive
+
+    if not orm.QueryBuilder().append(orm.Group, filters={'label': label}).count():
+        import_archive(ARCHIVES / f'{label}.aiida')
+
+
+@pytest.fixture(params=sorted(EXPECTED))
+def campaign(request, aiida_profile):
+    path = ARCHIVES / f'{request.param}.aiida'
+    if not path.exists():
+        pytest.fail(f'{path} is missing: the archive is part of the repository')
+    _import(request.param)
+    return request.param
+
+
+def test_archive_is_small(campaign):
+    assert (ARCHIVES / f'{campaign}.aiida').stat().st_size <= 20 * 1024**2
+
+
+def test_records_give_the_documented_numbers(campaign):
+    rows = {(row['candidate'], row['target_pressure_GPa']): row for row in records(campaign)}
+    assert set(rows) == set(EXPECTED[campaign])
+    for point, expected in EXPECTED[campaign].items():
+        row = rows[point]
+        assert row['status'] == 'ok' and row['rankable'], (point, row['status'])
+        for key, (value, tolerance) in expected.items():
+            assert row[key] == pytest.approx(value, abs=tolerance), (point, key)
+
+
+def test_rank_export_status_on_imported_points(campaign, tmp_path):
+    ranked = rank_records(campaign, by='area_H')
+    assert [row['area_H_meV'] for row in ranked] == sorted((row['area_H_meV'] for row in ranked), reverse=True)
+    assert len(ranked) == len(EXPECTED[campaign])
+    status = campaign_status(campaign)
+    assert status.done == len(EXPECTED[campaign]) and status.counts['ok'] == len(EXPECTED[campaign])
+    result = CliRunner().invoke(cmd_root, ['rank', campaign, '--format', 'json'], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert {row['uuid'] for row in json.loads(result.output)} == {row['uuid'] for row in ranked}
+
+
+def test_every_ranked_number_traces_to_qe(campaign):
+    from aiida import orm
+
+    for row in rank_records(campaign, by='area_H'):
+        point = orm.load_node(row['uuid'])
+        query = orm.QueryBuilder()
+        query.append(orm.Dict, filters={'id': point.outputs.results.pk}, tag='record')
+        query.append(orm.CalcJobNode, with_descendants='record', project='attributes.process_label')
+        labels = {label for (label,) in query.all()}
+        assert {'PwCalculation', 'EnatomPhCalculation', 'Q2rCalculation', 'MatdynCalculation'} <= labels, labels
+
+
+def test_recipe_queries_of_the_docs(campaign):
+    """The recipe queries of docs/campaigns.md run on the imported records."""
+    from aiida import orm
+
+    query = orm.QueryBuilder()
+    query.append(orm.Group, filters={'label': campaign}, tag='g')
+    query.append(orm.WorkChainNode, with_group='g', filters={'extras.enatom_formula': 'H3S'}, tag='p')
+    query.append(
+        orm.Dict,
+        with_incoming='p',
+        edge_filters={'label': 'results'},
+        project=['attributes.target_pressure_GPa', 'attributes.I2_H_eV2_per_A2'],
+    )
+    rows = sorted(query.all())
+    assert [pressure for pressure, _ in rows] == sorted(pressure for _, pressure in EXPECTED[campaign])
+    assert all(value > 0 for _, value in rows)
