@@ -47,7 +47,7 @@ def _nodes(with_dos: bool = True) -> dict[str, orm.Data]:
     }
 
 
-def test_derivative_and_metrics_with_provenance(aiida_profile_clean):
+def test_derivative_and_metrics_with_provenance(aiida_profile):
     inputs = _nodes()
     derivative = compute_tc_derivative(
         alpha2f=inputs['alpha2f'],
@@ -98,7 +98,7 @@ def test_derivative_and_metrics_with_provenance(aiida_profile_clean):
         assert record[key] == metrics[key]
 
 
-def test_metrics_defaults_without_new_inputs(aiida_profile_clean):
+def test_metrics_defaults_without_new_inputs(aiida_profile):
     """Callers without the new inputs get 'ten_omega_max', and the derivative and gap keys as None."""
     metrics = compute_metrics(**_nodes(with_dos=False))
     assert metrics['mu_star_convention'] == 'ten_omega_max'
