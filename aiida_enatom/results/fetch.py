@@ -18,6 +18,23 @@ from aiida import orm
 __all__ = ('fetch_counts', 'fetch_rows')
 
 
+def _execute(sql: str, json_columns: slice) -> list[tuple[Any, ...]]:
+    """Run ``sql`` on the profile's storage; decode the ``json_columns`` of each row on SQLite (JSON as text there)."""
+    import sqlalchemy
+    from aiida.manage import get_manager
+
+    storage = get_manager().get_profile_storage()
+    rows = storage.get_session().execute(sqlalchemy.text(sql)).fetchall()
+    if 'sqlite' not in type(storage).__module__:
+        return [tuple(row) for row in rows]
+    decoded = []
+    for row in rows:
+        values = list(row)
+        values[json_columns] = [None if value is None else json.loads(value) for value in values[json_columns]]
+        decoded.append(tuple(values))
+    return decoded
+
+
 def fetch_rows(query: orm.QueryBuilder, n_plain: int = 0) -> list[tuple[Any, ...]]:
     """Return the rows of ``query``; its first ``n_plain`` projections are plain columns, the rest JSON values.
 
@@ -28,19 +45,7 @@ def fetch_rows(query: orm.QueryBuilder, n_plain: int = 0) -> list[tuple[Any, ...
     n_plain : int
         Number of leading plain (non-JSON) projections.
     """
-    import sqlalchemy
-    from aiida.manage import get_manager
-
-    storage = get_manager().get_profile_storage()
-    session = storage.get_session()
-    rows = session.execute(sqlalchemy.text(query.as_sql(inline=True))).fetchall()
-    if 'sqlite' not in type(storage).__module__:
-        return [tuple(row) for row in rows]
-    decode = json.loads
-    return [
-        tuple(row[:n_plain]) + tuple(None if value is None else decode(value) for value in row[n_plain:])
-        for row in rows
-    ]
+    return _execute(query.as_sql(inline=True), slice(n_plain, None))
 
 
 def fetch_counts(query: orm.QueryBuilder) -> list[tuple[Any, ...]]:
@@ -57,13 +62,8 @@ def fetch_counts(query: orm.QueryBuilder) -> list[tuple[Any, ...]]:
     import sqlalchemy
     from aiida.manage import get_manager
 
-    storage = get_manager().get_profile_storage()
-    session = storage.get_session()
     inner = query.as_sql(inline=True)
+    session = get_manager().get_profile_storage().get_session()
     columns = list(session.execute(sqlalchemy.text(f'SELECT * FROM ({inner}) AS inner_query LIMIT 0')).keys())
     names = ', '.join(f'inner_query."{name}"' for name in columns)
-    sql = f'SELECT {names}, count(*) FROM ({inner}) AS inner_query GROUP BY {names}'
-    rows = session.execute(sqlalchemy.text(sql)).fetchall()
-    if 'sqlite' not in type(storage).__module__:
-        return [tuple(row) for row in rows]
-    return [(*(None if value is None else json.loads(value) for value in row[:-1]), row[-1]) for row in rows]
+    return _execute(f'SELECT {names}, count(*) FROM ({inner}) AS inner_query GROUP BY {names}', slice(0, -1))
