@@ -268,8 +268,13 @@ def campaign_status(group: str, limit: int | None = None, list_points: bool = Tr
     for process_state, exit_status, status, runner, count in fetch_counts(aggregate):
         counts[_state(status, process_state, exit_status, runner)] += count
 
-    point_columns = ['id', *state_columns, 'extras.enatom_candidate', 'extras.enatom_pressure_GPa']
-    point_columns.append(f'extras.{RUNNER_EXTRA}')
+    point_columns = [
+        'id',
+        *state_columns,
+        'extras.enatom_candidate',
+        'extras.enatom_pressure_GPa',
+        f'extras.{RUNNER_EXTRA}',
+    ]
     if not list_points:
         rows = []
     elif limit is None:
