@@ -36,6 +36,7 @@ __all__ = (
     'SolverOptions',
     'check_mu_star_convention',
     'check_temperature',
+    'cutoff_window',
     'mu_star_reference_mev',
     'pair_indices',
     'pairing_state',
@@ -268,6 +269,15 @@ def _window(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.flo
     theta = np.clip((x - 1.0 + CUTOFF_HALF_WIDTH) * (math.pi / (4.0 * CUTOFF_HALF_WIDTH)), 0.0, 0.5 * math.pi)
     on_ramp = (theta > 0.0) & (theta < 0.5 * math.pi)
     return np.cos(theta), np.where(on_ramp, -np.sin(theta) * (math.pi / (4.0 * CUTOFF_HALF_WIDTH)), 0.0)
+
+
+def cutoff_window(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Square root u = √w of the soft Matsubara cutoff weight at x = ω_n/ω_c and du/dx, each shape of ``x``.
+
+    The weight used by :func:`pairing_state` (see :data:`CUTOFF_HALF_WIDTH`); public for solvers that build their
+    own pairing matrix on the same cutoff (e.g. :mod:`~aiida_enatom.numerics.eliashberg_dos`).
+    """
+    return _window(x)
 
 
 @lru_cache(maxsize=64)
