@@ -28,6 +28,8 @@ MEV_TO_K: float = 1.0 / K_TO_MEV
 BOHR_TO_ANGSTROM: float = _sc.physical_constants['Bohr radius'][0] * 1.0e10
 #: 1 GPa in kbar (QE's ``CELL.press`` unit).
 KBAR_PER_GPA: float = 10.0
+#: 1 eV/Å³ in GPa (bulk moduli from E(V) fits in eV and Å³; ≈ 160.2177).
+EV_PER_A3_TO_GPA: float = _sc.e * 1.0e30 / 1.0e9
 #: 1 amu in units of the electron mass (QE's ``amu_ry`` is half of this).
 AMU_TO_ME: float = _sc.physical_constants['atomic mass constant'][0] / _sc.m_e
 

@@ -71,6 +71,7 @@ class LazyVerdiGroup(VerdiCommandGroup):
         'export': ('aiida_enatom.cli.export_results:cmd_export', 'Export a campaign as CSV or JSON.'),
         'plot': ('aiida_enatom.cli.plot:cmd_plot', "Plot a campaign: the paper's Figures 2 and 3 and more."),
         'isotope': ('aiida_enatom.cli.isotope:cmd_isotope', 'T_c and isotope coefficients at other masses (no DFT).'),
+        'pseudos': ('aiida_enatom.cli.pseudos:cmd_pseudos', 'Validate the offline ld1.x pseudopotentials.'),
     },
 )
 @options.PROFILE(type=types.ProfileParamType(load_profile=True), expose_value=False)

@@ -23,6 +23,7 @@ from aiida_enatom.exceptions import ParsingError
 __all__ = (
     'AMU_RY',
     'FLOAT_RE',
+    'QE_ERROR_BLOCK',
     'AtomsMixin',
     'LineReader',
     'Structure',
@@ -30,6 +31,7 @@ __all__ = (
     'is_comment',
     'lattice_from_ibrav',
     'parse_numbers',
+    'qe_error_message',
     'read_source',
     'read_structure',
 )
@@ -38,6 +40,9 @@ __all__ = (
 FLOAT_RE = r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eEdD][-+]?\d+)?'
 #: QE's mass unit (``amu_ry``): 1 amu in Rydberg atomic units of mass (m_e/2).
 AMU_RY = AMU_TO_ME / 2.0
+
+#: The banner QE's ``errore`` prints around an error message (stdout or ``CRASH``): group 1 is the message.
+QE_ERROR_BLOCK = re.compile(r'%{10,}\s*\n(.*?)\n\s*%{10,}', re.DOTALL)
 
 #: Compressed suffixes read transparently (QE's Debian examples ship gzipped reference files).
 _OPENERS = {'.gz': gzip.open, '.xz': lzma.open, '.bz2': bz2.open}
@@ -373,3 +378,22 @@ class AtomsMixin:
     def masses_amu(self) -> NDArray[np.float64]:
         """Mass of each atom in amu, shape (n_atoms,)."""
         return self.type_masses_amu[self.atom_types]
+
+
+def qe_error_message(text: str) -> str | None:
+    """Return the message of the first QE error banner in ``text`` on one line, or ``None`` if there is none.
+
+    Parameters
+    ----------
+    text : str
+        Standard output (or ``CRASH`` file) of any QE executable.
+
+    Returns
+    -------
+    str or None
+        E.g. ``'Error in routine readpp (1): file /x/Li.UPF not found'``.
+    """
+    match = QE_ERROR_BLOCK.search(text)
+    if match is None:
+        return None
+    return ' '.join(line.strip() for line in match.group(1).splitlines() if line.strip())

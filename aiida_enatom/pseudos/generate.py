@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from aiida_enatom.exceptions import EnatomError
+from aiida_enatom.io._qe_text import QE_ERROR_BLOCK, qe_error_message
 
 __all__ = (
     'CUTOFFS_FILE',
@@ -48,7 +49,6 @@ _DATE_INFO = re.compile(r'^(\s*Generation date:).*$', re.MULTILINE)
 _DATE_HEADER = re.compile(r'(<PP_HEADER\b[^>]*?\bdate=")[^"]*(")', re.DOTALL)
 _NUMERIC_LINE = re.compile(r'^[\s0-9eEdD+\-.]+$')
 _MAX_LINE = 1000
-_QE_ERROR = re.compile(r'%{10,}\s*\n(.*?)\n\s*%{10,}', re.DOTALL)
 
 
 class ElementNotAvailableError(EnatomError, LookupError):
@@ -177,9 +177,9 @@ def _ld1_error(stdout: str, workdir: Path) -> str:
     """Extract QE's error message from ld1.x's output or its CRASH file."""
     crash = workdir / 'CRASH'
     for text in (stdout, crash.read_text(errors='replace') if crash.is_file() else ''):
-        match = _QE_ERROR.search(text)
-        if match:
-            return ' '.join(line.strip() for line in match.group(1).splitlines() if line.strip())
+        message = qe_error_message(text)
+        if message:
+            return message
     tail = [line.strip() for line in stdout.splitlines() if line.strip()][-5:]
     return 'ld1.x output ends with: ' + ' | '.join(tail) if tail else 'ld1.x printed nothing'
 
@@ -228,7 +228,7 @@ def run_ld1(input_text: str, workdir: Path, *, ld1: str = 'ld1.x', element: str 
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise PseudoGenerationError(element, f'{ld1} did not finish within {timeout} s') from exc
-    if proc.returncode != 0 or (workdir / 'CRASH').is_file() or _QE_ERROR.search(proc.stdout):
+    if proc.returncode != 0 or (workdir / 'CRASH').is_file() or QE_ERROR_BLOCK.search(proc.stdout):
         message = _ld1_error(proc.stdout, workdir)
         raise PseudoGenerationError(element, f'{ld1} exited with status {proc.returncode}: {message}')
     return proc.stdout
