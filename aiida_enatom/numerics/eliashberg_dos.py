@@ -33,7 +33,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import ArrayLike, NDArray
 
-from aiida_enatom.constants import K_TO_MEV, MEV_TO_K
+from aiida_enatom.constants import EV_TO_MEV, K_TO_MEV, MEV_TO_K
 from aiida_enatom.exceptions import ConvergenceError, InputValidationError
 from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, eliashberg_tc
 from aiida_enatom.numerics.matsubara import (
@@ -46,7 +46,15 @@ from aiida_enatom.numerics.matsubara import (
 )
 from aiida_enatom.numerics.spectra import Alpha2F
 
-__all__ = ('DosDeviation', 'EliashbergDosResult', 'dos_deviation', 'eliashberg_tc_dos', 'pairing_eigenvalue_dos')
+__all__ = (
+    'DEFAULT_WINDOW_MEV',
+    'DosDeviation',
+    'EliashbergDosResult',
+    'dos_deviation',
+    'eliashberg_dos_metrics',
+    'eliashberg_tc_dos',
+    'pairing_eigenvalue_dos',
+)
 
 #: Relative tolerance on T_c of the root finder.
 _TC_RTOL: float = 1.0e-10
@@ -483,3 +491,61 @@ def eliashberg_tc_dos(
     )
     final = state(root)
     return finish(root, final, bool(info.converged), f'brentq: {info.flag} after {info.iterations} iterations')
+
+
+#: Default half-width W of the N(ε) window in the pipeline, meV (H₃S at 200 GPa: T_c within 0.5 % of W = 1–8 eV).
+DEFAULT_WINDOW_MEV: float = 2000.0
+
+
+def eliashberg_dos_metrics(
+    spectrum: Alpha2F,
+    energy_ev: ArrayLike,
+    dos: ArrayLike,
+    fermi_energy_ev: float,
+    *,
+    mu_star: float,
+    window_mev: float = DEFAULT_WINDOW_MEV,
+    mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
+) -> dict[str, float | bool | str]:
+    """Record keys of the N(ε) Eliashberg T_c of a point, from a DOS on an absolute energy grid in eV.
+
+    Parameters
+    ----------
+    spectrum : Alpha2F
+        α²F(ω) of the point, meV.
+    energy_ev : array_like
+        Energies of the DOS in eV (absolute, as projwfc.x writes them), shape (K,).
+    dos : array_like
+        Total DOS at ``energy_ev`` (any unit), shape (K,).
+    fermi_energy_ev : float
+        E_F in eV on the same scale.
+    mu_star : float
+        μ* as for the constant-DOS T_c of the point.
+    window_mev : float, optional
+        Half-width W of the window in meV.
+    mu_star_convention : str, optional
+        As :func:`eliashberg_tc_dos`.
+
+    Returns
+    -------
+    dict
+        ``tc_eliashberg_dos_K`` (χ_n included), ``tc_eliashberg_dos_no_shift_K`` (χ_n = 0),
+        ``tc_eliashberg_dos_ratio`` (T_c(N(ε))/T_c(constant N)), ``tc_eliashberg_constant_dos_K``,
+        ``eliashberg_dos_window_meV``, ``eliashberg_dos_ratio_min``, ``eliashberg_dos_ratio_max``,
+        ``eliashberg_dos_chi0_meV``, ``eliashberg_dos_success``.
+    """
+    energy = (np.asarray(energy_ev, dtype=float) - float(fermi_energy_ev)) * EV_TO_MEV
+    options = {'mu_star': mu_star, 'window_mev': window_mev, 'mu_star_convention': mu_star_convention}
+    full = eliashberg_tc_dos(spectrum, energy, dos, **options)
+    plain = eliashberg_tc_dos(spectrum, energy, dos, include_shift=False, **options)
+    return {
+        'tc_eliashberg_dos_K': full.tc_k,
+        'tc_eliashberg_dos_no_shift_K': plain.tc_k,
+        'tc_eliashberg_dos_ratio': full.tc_ratio,
+        'tc_eliashberg_constant_dos_K': full.tc_constant_dos_k,
+        'eliashberg_dos_window_meV': full.window_mev,
+        'eliashberg_dos_ratio_min': full.dos_ratio_min,
+        'eliashberg_dos_ratio_max': full.dos_ratio_max,
+        'eliashberg_dos_chi0_meV': full.chi0_mev,
+        'eliashberg_dos_success': full.success and plain.success,
+    }

@@ -14,6 +14,7 @@ from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 
 from aiida_enatom.calculations.functions.assess_stability import assess_stability
 from aiida_enatom.calculations.functions.check_partial_sum import check_partial_sum
+from aiida_enatom.calculations.functions.compute_eliashberg_dos import compute_eliashberg_dos
 from aiida_enatom.calculations.functions.compute_fermi_pdos import compute_fermi_pdos
 from aiida_enatom.calculations.functions.compute_metrics import compute_metrics
 from aiida_enatom.calculations.functions.compute_scattering_route2 import compute_scattering_route2
@@ -50,7 +51,8 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     stable but the interpolated mesh is not (and ``stability_direct_check``): ph.x directly at that q-point (same
     SCF, no el-ph) → calcfunctions: parse α²F, split it by atom, check the partial sum rule, assess dynamical
     stability (with the evidence that decided it), N_s(0) at E_F, metrics, I² by the on-site Γ route, H → D from the
-    stored force constants (isotope coefficients), the metrics extended by both.
+    stored force constants (isotope coefficients), T_c with projwfc.x's energy-dependent N(ε), the metrics extended by
+    all three.
     """
 
     @classmethod
@@ -562,6 +564,9 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             if isotopes is not None:
                 extensions['isotope_effect'] = isotopes['isotope_effect']
                 self.ctx.alpha2f_deuterated = isotopes['alpha2f']
+            eliashberg_dos = self._eliashberg_dos()
+            if eliashberg_dos is not None:
+                extensions['eliashberg_dos'] = eliashberg_dos
             self.ctx.metrics = extend_metrics(
                 metrics=self.ctx.metrics, **extensions, metadata={'call_link_label': 'extend_metrics'}
             )
@@ -588,6 +593,22 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             )
         except Exception as exception:  # noqa: BLE001 - an add-on: the point keeps its metrics without the keys
             self.report(f'isotope substitution failed, no isotope keys: {type(exception).__name__}: {exception}')
+            return None
+
+    def _eliashberg_dos(self) -> orm.Dict | None:
+        """T_c with projwfc.x's N(ε) (issue 10 §5); a failure is reported only and the point keeps its metrics."""
+        try:
+            return compute_eliashberg_dos(
+                alpha2f=self.ctx.alpha2f,
+                dos=self.ctx.projwfc.outputs.Dos,
+                scf_parameters=self.ctx.scf_la2f.outputs.output_parameters,
+                mu_star=self.inputs.mu_star,
+                smearing_index=self.inputs.default_smearing_index,
+                mu_star_convention=self.inputs.mu_star_convention,
+                metadata={'call_link_label': 'compute_eliashberg_dos'},
+            )
+        except Exception as exception:  # noqa: BLE001 - an add-on: the point keeps its metrics without the keys
+            self.report(f'T_c with N(E) failed, no tc_eliashberg_dos keys: {type(exception).__name__}: {exception}')
             return None
 
     def results(self):
