@@ -16,7 +16,14 @@ from numpy.typing import ArrayLike, NDArray
 from aiida_enatom.exceptions import InputValidationError, ParsingError
 from aiida_enatom.io._qe_text import read_source
 
-__all__ = ('format_xsf', 'parse_xsf_grids', 'write_xsf')
+__all__ = (
+    'format_xsf',
+    'format_xsf_vector_field',
+    'parse_xsf_grids',
+    'parse_xsf_vector_field',
+    'subsample_vector_field',
+    'write_xsf',
+)
 
 
 def format_xsf(
@@ -89,6 +96,117 @@ def write_xsf(path: str | PathLike[str], grids: Mapping[str, ArrayLike], cell: A
     """Write :func:`format_xsf` output to ``path`` (keyword arguments as in :func:`format_xsf`)."""
     with open(path, 'w', encoding='utf-8') as handle:
         handle.write(format_xsf(grids, cell, **kwargs))
+
+
+def subsample_vector_field(
+    field: ArrayLike, cell: ArrayLike, *, max_arrows: int = 4000
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Grid points and vectors of a periodic vector grid on a regular sub-grid, for arrow plots.
+
+    Parameters
+    ----------
+    field : array_like, shape (3, n1, n2, n3)
+        Cartesian components on the periodic grid of ``cell`` (point ``i`` at ``Σ_k (i_k/n_k) a_k``).
+    cell : array_like, shape (3, 3)
+        Lattice vectors as rows, Å.
+    max_arrows : int
+        Upper bound on the number of points: one stride ``s`` on every axis, the smallest with
+        ``Π ceil(n_k/s) ≤ max_arrows``.
+
+    Returns
+    -------
+    points : numpy.ndarray, shape (n_points, 3)
+        Cartesian positions, Å.
+    vectors : numpy.ndarray, shape (n_points, 3)
+        The field at those points (its units).
+    """
+    field = np.asarray(field, dtype=float)
+    if field.ndim != 4 or field.shape[0] != 3:
+        raise InputValidationError(f'field must have shape (3, n1, n2, n3); got {field.shape}')
+    if max_arrows < 1:
+        raise InputValidationError(f'max_arrows must be positive; got {max_arrows}')
+    shape = field.shape[1:]
+    stride = 1
+    while int(np.prod([-(-n // stride) for n in shape])) > max_arrows:
+        stride += 1
+    index = np.stack(np.meshgrid(*[np.arange(0, n, stride) for n in shape], indexing='ij'), axis=-1).reshape(-1, 3)
+    points = (index / np.array(shape)) @ np.asarray(cell, dtype=float)
+    vectors = field[:, index[:, 0], index[:, 1], index[:, 2]].T
+    return points, vectors
+
+
+def format_xsf_vector_field(
+    points: ArrayLike,
+    vectors: ArrayLike,
+    cell: ArrayLike,
+    *,
+    numbers: ArrayLike = (),
+    positions: ArrayLike = (),
+) -> str:
+    """XSF text of a crystal with a vector field drawn as arrows on dummy atoms ``X`` (XCrySDen convention).
+
+    XSF has no vector grids; XCrySDen shows a vector field as the "forces" of dummy atoms ``X`` appended to
+    ``PRIMCOORD`` (``X x y z Fx Fy Fz``, see the XCrySDen documentation on vector fields). The real atoms carry
+    zero vectors. Scalar components for isosurfaces go in a separate :func:`format_xsf` file.
+
+    Parameters
+    ----------
+    points : array_like, shape (n_points, 3)
+        Cartesian arrow positions, Å (e.g. from :func:`subsample_vector_field`).
+    vectors : array_like, shape (n_points, 3)
+        Cartesian vectors at those points (written as given).
+    cell : array_like, shape (3, 3)
+        Lattice vectors as rows, Å.
+    numbers : array_like of int, shape (n_atoms,)
+        Atomic numbers of the real atoms.
+    positions : array_like, shape (n_atoms, 3)
+        Cartesian positions of the real atoms, Å.
+    """
+    cell = np.asarray(cell, dtype=float)
+    points = np.asarray(points, dtype=float).reshape(-1, 3)
+    vectors = np.asarray(vectors, dtype=float).reshape(-1, 3)
+    numbers = np.asarray(numbers, dtype=int).reshape(-1)
+    positions = np.asarray(positions, dtype=float).reshape(-1, 3)
+    if len(points) != len(vectors) or len(numbers) != len(positions):
+        raise InputValidationError(
+            f'{len(points)} points with {len(vectors)} vectors, {len(numbers)} atomic numbers with '
+            f'{len(positions)} positions: the counts must match'
+        )
+    if not (np.all(np.isfinite(points)) and np.all(np.isfinite(vectors))):
+        raise InputValidationError('points and vectors must be finite')
+    out = ['CRYSTAL', 'PRIMVEC']
+    out += [''.join(f'{x:16.10f}' for x in vec) for vec in cell]
+    out += ['PRIMCOORD', f'{len(numbers) + len(points)} 1']
+    zero = ''.join(f'{0.0:16.10f}' for _ in range(3))
+    out += [f'{z:4d}' + ''.join(f'{x:16.10f}' for x in pos) + zero for z, pos in zip(numbers, positions, strict=True)]
+    out += [
+        '   X' + ''.join(f'{x:16.10f}' for x in pos) + ''.join(f'{x:16.8E}' for x in vec)
+        for pos, vec in zip(points, vectors, strict=True)
+    ]
+    return '\n'.join(out) + '\n'
+
+
+def parse_xsf_vector_field(
+    source: str | PathLike[str], filename: str | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Read the dummy-atom (``X``) arrows of :func:`format_xsf_vector_field` back: positions and vectors (n, 3)."""
+    text, name = read_source(source, filename)
+    lines = text.splitlines()
+    try:
+        start = next(k for k, line in enumerate(lines) if line.strip().upper() == 'PRIMCOORD')
+        count = int(lines[start + 1].split()[0])
+    except (StopIteration, IndexError, ValueError):
+        raise ParsingError('no PRIMCOORD block with an atom count', name, 1) from None
+    points, vectors = [], []
+    for offset, line in enumerate(lines[start + 2 : start + 2 + count]):
+        tokens = line.split()
+        if tokens and tokens[0].upper() == 'X':
+            if len(tokens) != 7:
+                raise ParsingError(f'dummy atom line needs 7 columns, found {len(tokens)}', name, start + 3 + offset)
+            values = [float(t) for t in tokens[1:]]
+            points.append(values[:3])
+            vectors.append(values[3:])
+    return np.array(points, dtype=float).reshape(-1, 3), np.array(vectors, dtype=float).reshape(-1, 3)
 
 
 def parse_xsf_grids(source: str | PathLike[str], filename: str | None = None) -> dict[str, NDArray[np.float64]]:

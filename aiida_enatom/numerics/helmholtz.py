@@ -37,6 +37,7 @@ from aiida_enatom.exceptions import InputValidationError
 
 __all__ = (
     'HelmholtzComponents',
+    'coulomb_gauge_potential',
     'helmholtz_decompose',
     'reciprocal_cell',
     'spectral_curl',
@@ -298,3 +299,62 @@ def helmholtz_decompose(field: ArrayLike, cell: ArrayLike) -> HelmholtzComponent
     rigid = scipy.fft.irfftn(s, s=shape, workers=-1, overwrite_x=True)
     backflow = scipy.fft.irfftn(fh, s=shape, axes=_AXES, workers=-1, overwrite_x=True)
     return HelmholtzComponents(rigid=rigid, backflow=backflow, mean=mean, cell=cell)
+
+
+def coulomb_gauge_potential(field: ArrayLike, cell: ArrayLike) -> NDArray[np.float64]:
+    """Vector potential W of the transverse (backflow) part of a periodic field, in the Coulomb gauge ∇·W = 0.
+
+    Parameters
+    ----------
+    field : array_like, shape (3, n1, n2, n3)
+        Cartesian components of the field F (e.g. ∂V/∂R_j in eV/Å, or ∂n/∂R_j in e/Å⁴) on the periodic grid of
+        ``cell``; only its transverse part enters (the longitudinal part −∇v and the mean drop out).
+    cell : array_like, shape (3, 3)
+        Lattice vectors as rows, Å.
+
+    Returns
+    -------
+    numpy.ndarray, shape (3, n1, n2, n3)
+        Cartesian components of W in [F]·Å (eV for a field in eV/Å), zero mean, with
+        ``spectral_curl(W) = backflow`` (the ``backflow`` of :func:`helmholtz_decompose` without its
+        Nyquist-plane content) and ``spectral_divergence(W) = 0``.
+
+    Notes
+    -----
+    With the module's convention ``F(r) = Σ_G F(G) exp(iG·r)`` the curl is ``(∇×W)(G) = iG × W(G)``. For a
+    divergence-free W (``G·W(G) = 0``) the identity ``iG × (iG × W) = |G|² W − G (G·W)`` gives
+
+    .. math:: W(G) = \\frac{i\\,G \\times F(G)}{|G|^2} \\quad (G \\neq 0),\\qquad W(0) = 0,
+
+    and ``iG × F(G) = iG × F_T(G)`` because the longitudinal part ``F_L ∥ G`` drops out of the cross product.
+    Check: ``iG × W(G) = −G × (G × F)/|G|² = F − G(G·F)/|G|² = F_T(G)``. W is unique up to a constant in this
+    gauge; the constant is fixed to zero. Nyquist-plane components (even grids) have no spectral curl in this
+    module and are set to zero in W: they stay in ``backflow`` but no W reproduces them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cell = np.diag([2.0, 2.0, 2.0])
+    >>> x = np.arange(8) / 8 * 2.0
+    >>> field = np.zeros((3, 8, 8, 8))
+    >>> field[1] = np.cos(np.pi * x)[:, None, None]    # F = ŷ cos(πx): transverse, ∇×W = F for W = −ẑ sin(πx)/π
+    >>> w = coulomb_gauge_potential(field, cell)
+    >>> bool(np.allclose(w[2], -np.sin(np.pi * x)[:, None, None] / np.pi)), bool(np.allclose(w[:2], 0))
+    (True, True)
+    """
+    field = _as_vector_field(field)
+    cell = np.asarray(cell, dtype=float)
+    shape = field.shape[1:]
+    recip = reciprocal_cell(cell)
+    gx, gy, gz, inv_g2, _ = _spectral_tables(tuple(int(n) for n in shape), recip.tobytes())
+    fh = scipy.fft.rfftn(field, axes=_AXES, workers=-1)
+    # inv_g2 is zero at G = 0 and on the Nyquist planes: W(0) = 0 and no Nyquist content.
+    scale = 1j * inv_g2
+    wh = np.stack(
+        [
+            scale * (gy * fh[2] - gz * fh[1]),
+            scale * (gz * fh[0] - gx * fh[2]),
+            scale * (gx * fh[1] - gy * fh[0]),
+        ]
+    )
+    return scipy.fft.irfftn(wh, s=shape, axes=_AXES, workers=-1, overwrite_x=True)
