@@ -15,6 +15,21 @@ from aiida_enatom.results.read import HEADLINE, summarise
 __all__ = ('HEADLINE', 'cmd_show')
 
 
+#: Keys that say which process it is and at what pressure, not what it computed (a relaxed cell is no result).
+_BOOKKEEPING = frozenset(
+    (
+        'pk',
+        'uuid',
+        'process_label',
+        'process_state',
+        'exit_status',
+        'exit_message',
+        'pressure_GPa',
+        'target_pressure_GPa',
+    )
+)
+
+
 def _format(value: Any) -> str:
     if isinstance(value, float):
         return 'nan' if math.isnan(value) else f'{value:.4g}'
@@ -53,9 +68,17 @@ def cmd_show(pk: int, as_json: bool):
         echo.echo_critical(
             f'node {pk} is a {kind}, not an enatom.pressure_point, enatom.alpha2f or enatom.enatom process'
         )
+    failed = not node.is_finished_ok
+    has_results = any(value is not None for key, value in summary.items() if key not in _BOOKKEEPING)
+    if failed:
+        # the failure comes first; a point without any result exits non-zero (no table of None)
+        (echo.echo_warning if has_results and node.is_terminated else echo.echo_error)(utils.failure_message(node))
     if as_json:
         echo.echo(json.dumps(summary, indent=2, default=str))
-        return
-    width = max(len(key) for key in summary)
-    for key, value in summary.items():
-        echo.echo(f'{key:<{width}}  {_format(value)}')
+    else:
+        shown = {key: value for key, value in summary.items() if not failed or value is not None}
+        width = max(len(key) for key in shown)
+        for key, value in shown.items():
+            echo.echo(f'{key:<{width}}  {_format(value)}')
+    if failed and not has_results:
+        raise SystemExit(1)

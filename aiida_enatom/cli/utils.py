@@ -131,9 +131,31 @@ def launch_process(builder, daemon: bool) -> None:
     echo.echo_report(f'running {process_name} in this process; this can take a while')
     local_runner()
     _, node = run_get_node(builder)
-    state = 'finished ok' if node.is_finished_ok else f'failed with exit status {node.exit_status}'
-    (echo.echo_success if node.is_finished_ok else echo.echo_warning)(f'{process_name}<{node.pk}> {state}')
+    if not node.is_finished_ok:
+        echo.echo_critical(failure_message(node))
+    echo.echo_success(f'{process_name}<{node.pk}> finished ok')
     echo.echo(str(node.pk))
+
+
+def failure_message(node) -> str:
+    """Return one line saying how the process ``node`` ended when it did not finish ok, and where to look.
+
+    ``PressurePointWorkChain<12> failed with exit status 451: <exit message>; see `verdi process report 12```; the
+    same for a killed or excepted process (with the first line of its exception) and one still running.
+    """
+    label = f'{node.process_label}<{node.pk}>'
+    hint = f'see `verdi process report {node.pk}`'
+    if node.is_failed:
+        message = ' '.join((node.exit_message or 'no exit message').split())
+        return f'{label} failed with exit status {node.exit_status}: {message}; {hint}'
+    if node.is_killed:
+        reason = ' '.join((node.process_status or 'no reason recorded').split())
+        return f'{label} was killed ({reason}); {hint}'
+    if node.is_excepted:
+        lines = [line for line in (node.exception or '').strip().splitlines() if line.strip()]
+        return f'{label} excepted ({lines[-1].strip() if lines else "no exception recorded"}); {hint}'
+    state = node.process_state.value if node.process_state is not None else 'unknown'
+    return f'{label} has not finished (state {state}); no results yet; {hint}'
 
 
 def protocol_choice(entry_point: str) -> click.Choice:
