@@ -7,11 +7,12 @@ from aiida.orm import CalcJobNode
 from aiida.plugins import CalculationFactory
 from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
 
+from aiida_enatom.calculations.functions.merge_ph_restarts import merge_ph_restarts
 from aiida_enatom.calculations.ph import EnatomPhCalculation
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 
-__all__ = ('ALPHA_MIX_LATE', 'MAX_NMIX_PH', 'MIN_ALPHA_MIX', 'EnatomPhBaseWorkChain')
+__all__ = ('ALPHA_MIX_LATE', 'ERROR_MARKER', 'MAX_NMIX_PH', 'MIN_ALPHA_MIX', 'EnatomPhBaseWorkChain', 'was_interrupted')
 
 MAX_NMIX_PH = 5
 """Largest ``INPUTPH.nmix_ph`` that ph.x accepts on this stack.
@@ -26,6 +27,34 @@ MIN_ALPHA_MIX = 0.1
 
 ALPHA_MIX_LATE = 0.4
 """Value that the last step gives ``alpha_mix(20)``, the mixing from iteration 20 on (as upstream)."""
+
+
+ERROR_MARKER = '%%%%%%%%%%%%%%%%'
+"""Start of the banner with which Quantum ESPRESSO's ``errore`` stops a run (ph.x 6.7 prints it to stdout)."""
+
+
+def was_interrupted(stdout: str | None) -> bool:
+    """Tell whether an incomplete ph.x stdout comes from a run that was stopped from outside.
+
+    ph.x writes ``JOB DONE.`` at its end. Without it the run either stopped itself on an error (bad input, a
+    failed diagonalisation: QE's ``errore`` banner of ``%`` signs) or was stopped from outside (a killed process, a
+    lost node, a scheduler limit that the scheduler output did not report). Only the second can be continued from
+    the recover data.
+
+    Parameters
+    ----------
+    stdout
+        Content of ph.x's standard output, or None when it was not retrieved.
+
+    Returns
+    -------
+    bool
+        True when the output has started (ph.x printed its header) and ends neither in ``JOB DONE.`` nor in an
+        error banner.
+    """
+    if not stdout or 'Program PHONON' not in stdout:
+        return False
+    return 'JOB DONE' not in stdout and ERROR_MARKER not in stdout
 
 
 class EnatomPhBaseWorkChain(PhBaseWorkChain):
@@ -51,6 +80,71 @@ class EnatomPhBaseWorkChain(PhBaseWorkChain):
         # up by `_process_class`; without this no output of the last calculation would be attached (the ports are the
         # same, the subclass does not change the spec).
         spec.expose_outputs(EnatomPhCalculation, exclude=('retrieved_folder',))
+
+    def create_merged_output(self):
+        """Merge the outputs of the ph.x runs when there were restarts, counting each q-point once.
+
+        Upstream sums the runs' lists of irreducible representations, which counts a q-point twice when a killed run
+        had finished it and the recover restart prints it again; :func:`merge_ph_restarts` counts the complete
+        dynamical matrices instead (the same key for the same q in every run).
+
+        Returns
+        -------
+        ExitCode or None
+            ``ERROR_MERGING_QPOINTS`` if q-points of the grid have no complete dynamical matrix in any run.
+        """
+        if self.inputs.only_initialization.value or len(self.ctx.children) == 1:
+            return None
+        outputs = {
+            f'output_{index + 1}': child.outputs.output_parameters
+            for index, child in enumerate(self.ctx.children)
+            if 'output_parameters' in child.outputs
+        }
+        inputph = self.ctx.inputs.parameters['INPUTPH']
+        expected = self.ctx.children[0].outputs.output_parameters['number_of_qpoints']
+        expected = inputph.get('last_q', expected) - inputph.get('start_q', 1) + 1
+        merged = merge_ph_restarts(**outputs)
+        if merged['number_of_qpoints'] != expected:
+            self.report(f'Only {merged["number_of_qpoints"]} of {expected} q-points have a complete dynamical matrix.')
+            return self.exit_codes.ERROR_MERGING_QPOINTS
+        self.report(f'Merged {expected} q-points from {len(outputs)} ph.x runs.')
+        self.ctx.merged_output_parameters = merged
+        return None
+
+    @process_handler(priority=590, exit_codes=PhCalculation.exit_codes.ERROR_OUTPUT_STDOUT_INCOMPLETE)
+    def handle_interrupted(self, node: CalcJobNode) -> ProcessHandlerReport | None:
+        """Handle a ph.x run stopped from outside: restart it from its recover data.
+
+        A ph.x process killed mid-run (SIGKILL, a lost node, the machine or session going down, a daemon restarted
+        after the job vanished) leaves an incomplete stdout (``ERROR_OUTPUT_STDOUT_INCOMPLETE``, 312) and, in its
+        remote folder, the recover data of every representation it finished. aiida-quantumespresso has no handler for
+        this exit code, so the work chain used to abort and the point lost all the ph.x work done. The restart runs
+        with ``recover = .true.`` from the failed run's folder (``enatom.ph`` carries over ``DYN_MAT`` and
+        ``elph_dir`` and repairs ph.x 6.7's recover data), so only the unfinished representations are computed again.
+        The number of restarts is bounded by ``max_iterations``.
+
+        A run that stopped itself on an error (QE's ``%%%%`` banner in stdout, e.g. an invalid input value) is not
+        restarted: the handler returns None and the failure stays unhandled, as before.
+
+        Parameters
+        ----------
+        node
+            The failed ``PhCalculation``.
+
+        Returns
+        -------
+        ProcessHandlerReport or None
+            ``do_break=True`` with a restart from ``node``, or None if ph.x stopped on an error of its own.
+        """
+        try:
+            stdout = node.outputs.retrieved.base.repository.get_object_content(node.get_option('output_filename'))
+        except (AttributeError, KeyError, FileNotFoundError, OSError, TypeError):
+            stdout = None
+        if not was_interrupted(stdout):
+            return None
+        self.ctx.restart_calc = node
+        self.report_error_handled(node, 'ph.x was stopped from outside: restarting from its recover data')
+        return ProcessHandlerReport(True)
 
     @process_handler(priority=410, exit_codes=PhCalculation.exit_codes.ERROR_CONVERGENCE_NOT_REACHED)
     def handle_convergence_not_reached(self, node: CalcJobNode) -> ProcessHandlerReport:

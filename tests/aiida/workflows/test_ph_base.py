@@ -26,8 +26,9 @@ from aiida.plugins import CalculationFactory, WorkflowFactory
 from aiida_quantumespresso.workflows.ph.base import PhBaseWorkChain
 from plumpy import ProcessState
 
+from aiida_enatom.calculations.functions.merge_ph_restarts import merge_restart_parameters
 from aiida_enatom.calculations.ph import PROCESS_TYPE, RECOVER_FIX, UPSTREAM_PROCESS_TYPE, EnatomPhCalculation
-from aiida_enatom.workflows.ph_base import ALPHA_MIX_LATE, MAX_NMIX_PH, EnatomPhBaseWorkChain
+from aiida_enatom.workflows.ph_base import ALPHA_MIX_LATE, MAX_NMIX_PH, EnatomPhBaseWorkChain, was_interrupted
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 
@@ -410,3 +411,130 @@ def test_ph_x_nmix_ph_bound(ph_code, al_scf, nmix_ph):
         assert 'Wrong nmix_ph' in stdout
         assert 'iter #' not in stdout
         assert node.exit_status == PhCalculation.exit_codes.ERROR_OUTPUT_STDOUT_INCOMPLETE.status
+
+
+KILL_ONCE = """#!/bin/bash
+# Fault injection for test_killed_ph_x_is_recovered: the first call starts the real ph.x, waits until it has finished
+# the dynamical matrix of the second q-point (L), then SIGKILLs it (as a lost node or a killed job would) and exits
+# 137; later calls run ph.x unchanged.
+marker='{marker}'
+if [ -e "$marker" ]; then exec {ph_x} "$@"; fi
+touch "$marker"
+{ph_x} "$@" &
+pid=$!
+while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.2; done
+kill -9 $pid 2>/dev/null
+wait $pid
+exit 137
+"""
+
+
+@pytest.fixture(scope='module')
+def killed_run(computer, al_scf_la2f, tmp_path_factory):
+    """The el-ph run of ``elph_reference`` whose first ph.x is SIGKILLed after the L point, in a base work chain."""
+    folder = tmp_path_factory.mktemp('kill_once')
+    wrapper = folder / 'ph-killed-once.sh'
+    wrapper.write_text(KILL_ONCE.format(marker=folder / 'killed', ph_x=shutil.which('ph.x')))
+    wrapper.chmod(0o755)
+    code = orm.InstalledCode(
+        computer=computer,
+        filepath_executable=str(wrapper),
+        label='ph-killed-once',
+        default_calc_job_plugin='quantumespresso.ph',
+    ).store()
+    inputph = {'tr2_ph': 1.0e-12, **ELPH}
+    builder = _ph_builder(
+        EnatomPhBaseWorkChain,
+        code,
+        al_scf_la2f.outputs.remote_folder,
+        max_iterations=3,
+        inputph=inputph,
+        mesh=(2, 2, 2),
+    )
+    _, node = run_get_node(builder)
+    return node
+
+
+def _dynmat(q: int, complete: bool = True) -> dict:
+    value = {'q_point': [0.0, 0.0, q / 10], 'frequencies': [float(q)] * 3}
+    if complete:
+        value['mode_symmetry'] = ['A'] * 3
+    return value
+
+
+def test_merge_restart_parameters_counts_each_q_once():
+    """The killed run finished q 1 and 2; its restart prints q 2 again and computes 3: three q-points, not five."""
+    killed = {
+        'dynamical_matrix_1': _dynmat(1),
+        'dynamical_matrix_2': _dynmat(2),
+        'number_of_irr_representations_for_each_q': [1, 2],
+        'wall_time_seconds': 10.0,
+        'number_of_qpoints': 3,
+    }
+    restart = {
+        'dynamical_matrix_1': _dynmat(1),
+        'dynamical_matrix_2': _dynmat(2),
+        'dynamical_matrix_3': _dynmat(3),
+        'number_of_irr_representations_for_each_q': [2, 2, 4],
+        'wall_time_seconds': 5.0,
+        'number_of_qpoints': 3,
+    }
+    merged = merge_restart_parameters([killed, restart])
+    assert merged['number_of_qpoints'] == 3
+    assert merged['number_of_irr_representations_for_each_q'] == [2, 2, 4]
+    assert merged['wall_time_seconds'] == 15.0
+    assert merged['dynamical_matrix_3'] == _dynmat(3)
+    # A q-point whose only matrix is incomplete (the run stopped inside it) is not counted.
+    stopped = {'dynamical_matrix_1': _dynmat(1), 'dynamical_matrix_2': _dynmat(2, complete=False)}
+    assert merge_restart_parameters([stopped])['number_of_qpoints'] == 1
+
+
+def test_was_interrupted():
+    header = '     Program PHONON v.6.7MaX starts on 27Nov2026\n     Representation     1      1 modes\n'
+    assert was_interrupted(header)
+    assert not was_interrupted(header + '\n     JOB DONE.\n')
+    assert not was_interrupted(
+        header + ' %%%%%%%%%%%%%%%%%%%%\n     Error in routine phq_readin (1):\n     Wrong nmix_ph\n'
+    )
+    assert not was_interrupted('')
+    assert not was_interrupted(None)
+    assert not was_interrupted('mpirun: not found\n')  # ph.x never started: nothing to recover
+
+
+def test_killed_ph_x_is_recovered(killed_run, elph_reference):
+    """A ph.x SIGKILLed after two of its three q-points restarts from its recover data and ends as an uninterrupted run.
+
+    Before ``handle_interrupted`` the incomplete stdout (exit 312) was an unhandled failure: the work chain aborted
+    and the point lost every q-point ph.x had finished (seen on CaH6 at 300 GPa: 63 CPU-minutes of ph.x lost when
+    the runner's machine went down).
+    """
+    node = killed_run
+    assert node.is_finished_ok, f'{node.exit_message}\n{_reports(node)}'
+    children = _children(node)
+    assert [child.exit_status for child in children] == [
+        PhCalculation.exit_codes.ERROR_OUTPUT_STDOUT_INCOMPLETE.status,
+        0,
+    ]
+    assert 'restarting from its recover data' in _reports(node)
+    killed, restart = children
+    assert 'JOB DONE' not in _stdout(killed)
+    assert restart.inputs.parent_folder.uuid == killed.outputs.remote_folder.uuid
+    assert restart.inputs.parameters['INPUTPH']['recover'] is True
+    # Γ and L are not computed again: ph.x lists their representations as done and solves only X's (the third q).
+    restarted = _stdout(restart)
+    assert restarted.count('Calculation of q') == 3
+    done = re.findall(r'Representation\s+\d+\s+\d+ modes? -\s+Done', restarted)
+    assert len(done) == 3  # Γ: one 3-dimensional representation, L: two
+    before_x = restarted[: restarted.rindex('Calculation of q')]
+    assert 'Representation #' not in before_x  # no linear response solved at Γ or L
+    assert 'Representation #' in restarted[len(before_x) :]
+    reference = _remote_files(elph_reference, 'elph_dir')
+    recovered = _remote_files(restart, 'elph_dir')
+    assert set(recovered) == set(reference)
+    for index in range(1, 4):
+        name = f'elph.inp_lambda.{index}'
+        assert _lambdas(recovered[name]) == pytest.approx(_lambdas(reference[name]), rel=5.0e-3), name
+    expected = _frequencies(elph_reference)
+    frequencies = _frequencies(restart)
+    for name, values in expected.items():
+        assert frequencies[name] == pytest.approx(values, rel=1.0e-3), name
