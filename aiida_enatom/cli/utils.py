@@ -10,6 +10,8 @@ import click
 import numpy as np
 from aiida.cmdline.utils import echo
 
+from aiida_enatom.workflows.validation import CODE_PLUGINS as _WORKCHAIN_CODE_PLUGINS
+
 
 def read_structure(path: str | pathlib.Path, *, primitive: bool = True):
     """Read a CIF, POSCAR or QE input file with pymatgen and return an unstored ``StructureData``.
@@ -171,15 +173,8 @@ def _protocol_order(name: str) -> tuple[int, str]:
     return (known.index(name) if name in known else len(known), name)
 
 
-#: Calculation plugins a code may have for each role of the WorkChains (``None``: a code without a default plugin).
-CODE_PLUGINS = {
-    'pw': ('quantumespresso.pw',),
-    'ph': ('quantumespresso.ph', 'enatom.ph'),
-    'q2r': ('quantumespresso.q2r',),
-    'matdyn': ('quantumespresso.matdyn',),
-    'projwfc': ('quantumespresso.projwfc',),
-    'pp': ('quantumespresso.pp',),
-}
+#: Calculation plugins a code may have for each role of the WorkChains (the WorkChains' own input validators use it).
+CODE_PLUGINS = _WORKCHAIN_CODE_PLUGINS
 
 
 #: Roles whose runs are MPI-parallel with the protocols' k-point pools (``setup.computer.PROTOCOL_POOLS``).

@@ -30,6 +30,7 @@ from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, MU_STAR
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.ph_base import EnatomPhBaseWorkChain
 from aiida_enatom.workflows.protocols import get_protocol_filepath
+from aiida_enatom.workflows.validation import codes_problem, validate_mu_star, validate_structure
 
 Q2rCalculation = CalculationFactory('quantumespresso.q2r')
 MatdynCalculation = CalculationFactory('quantumespresso.matdyn')
@@ -39,6 +40,21 @@ __all__ = ('DIRECT_CHECK_DROPPED_KEYS', 'Alpha2FWorkChain')
 
 #: INPUTPH keys of the el-ph grid run that the direct single-q check drops (a plain phonon run at one q).
 DIRECT_CHECK_DROPPED_KEYS = ('electron_phonon', 'el_ph_sigma', 'el_ph_nsigma', 'fildvscf', 'trans', 'start_q', 'last_q')
+
+
+#: Where each QE code sits in the inputs of ``enatom.alpha2f`` (dotted path → role).
+CODE_PATHS = {
+    'scf.pw.code': 'pw',
+    'ph.ph.code': 'ph',
+    'q2r.code': 'q2r',
+    'matdyn.code': 'matdyn',
+    'projwfc.code': 'projwfc',
+}
+
+
+def validate_codes(inputs, _=None) -> str | None:
+    """Namespace validator: every code runs the QE program of its role (also when exposed, e.g. as ``alpha2f``)."""
+    return codes_problem(inputs, CODE_PATHS)
 
 
 class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
@@ -59,7 +75,9 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     def define(cls, spec):
         """Define the process specification."""
         super().define(spec)
-        spec.input('structure', valid_type=orm.StructureData, help='The (relaxed) crystal structure.')
+        spec.input(
+            'structure', valid_type=orm.StructureData, validator=validate_structure, help='The (relaxed) crystal.'
+        )
         spec.input('kpoints_distance', valid_type=orm.Float, help='k-point spacing (1/Å) of the SCF that ph.x uses.')
         spec.input(
             'kpoints_distance_la2f',
@@ -72,7 +90,13 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             valid_type=orm.Float,
             help='q-point spacing (1/Å) of the fine matdyn.x mesh on which α²F and the phonon DOS are computed.',
         )
-        spec.input('mu_star', valid_type=orm.Float, default=lambda: orm.Float(0.10), help='Coulomb pseudopotential μ*.')
+        spec.input(
+            'mu_star',
+            valid_type=orm.Float,
+            default=lambda: orm.Float(0.10),
+            validator=validate_mu_star,
+            help='Coulomb pseudopotential μ*, in [0, 0.5].',
+        )
         spec.input(
             'mu_star_convention',
             valid_type=orm.Str,
@@ -143,6 +167,7 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             exclude=('parent_folder',),
             namespace_options={'help': 'Inputs of projwfc.x on the dense SCF (atom-projected DOS at E_F).'},
         )
+        spec.inputs.validator = validate_codes
         spec.outline(
             cls.create_meshes,
             cls.run_scf_la2f,

@@ -20,6 +20,7 @@ from aiida_enatom.calculations.functions.determine_fft_grid import determine_fft
 from aiida_enatom.calculations.functions.generate_displacements import generate_displacements
 from aiida_enatom.numerics.finite_difference import AMPLITUDE_RANGE
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
+from aiida_enatom.workflows.validation import codes_problem, validate_structure
 
 __all__ = ('PLOT_NUMS', 'EnatomWorkChain')
 
@@ -59,7 +60,7 @@ def validate_inputs(inputs, _):
         grid = inputs['fft_grid'].get_list()
         if len(grid) != 3 or any(int(n) != n or n < 1 for n in grid):
             return f'`fft_grid` must be three positive integers; got {grid}.'
-    return None
+    return codes_problem(inputs, {'scf.pw.code': 'pw', 'pp.code': 'pp'})
 
 
 class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
@@ -76,7 +77,9 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     def define(cls, spec):
         """Define the process specification."""
         super().define(spec)
-        spec.input('structure', valid_type=orm.StructureData, help='The relaxed unit cell.')
+        spec.input(
+            'structure', valid_type=orm.StructureData, validator=validate_structure, help='The relaxed unit cell.'
+        )
         spec.input(
             'supercell_matrix',
             valid_type=orm.List,

@@ -19,6 +19,7 @@ from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
 from aiida_enatom.workflows.enatom import EnatomWorkChain
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.protocols import get_protocol_filepath
+from aiida_enatom.workflows.validation import codes_problem, validate_pressure, validate_structure
 
 __all__ = ('STATUS_EXTRA', 'PressurePointWorkChain')
 
@@ -43,8 +44,12 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     def define(cls, spec):
         """Define the process specification."""
         super().define(spec)
-        spec.input('structure', valid_type=orm.StructureData, help='The starting crystal structure.')
-        spec.input('pressure', valid_type=orm.Float, help='Target hydrostatic pressure in GPa.')
+        spec.input(
+            'structure', valid_type=orm.StructureData, validator=validate_structure, help='The starting crystal.'
+        )
+        spec.input(
+            'pressure', valid_type=orm.Float, validator=validate_pressure, help='Target hydrostatic pressure in GPa.'
+        )
         spec.input(
             'structure_pressure',
             valid_type=orm.Float,
@@ -165,6 +170,9 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 '`run_enatom=True` needs the `enatom` inputs (EnatomWorkChain without structure and clean_workdir); '
                 "build them with get_builder_from_protocol(..., overrides={'run_enatom': True})."
             )
+        problem = codes_problem(value, {'relax.base_relax.pw.code': 'pw'})
+        if problem:
+            return problem
         if ctx is not None and ('structure_pressure' not in ctx or 'relax' not in ctx):
             return None
         if not value.get('relax'):

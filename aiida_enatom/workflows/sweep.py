@@ -18,6 +18,7 @@ from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA, PressurePointWorkChain
 from aiida_enatom.workflows.protocols import get_protocol_filepath
+from aiida_enatom.workflows.validation import codes_problem, validate_structure
 
 __all__ = ('POINT_EXTRAS', 'SweepWorkChain', 'pressure_key')
 
@@ -44,7 +45,12 @@ class SweepWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     def define(cls, spec):
         """Define the process specification."""
         super().define(spec)
-        spec.input('structure', valid_type=orm.StructureData, help='The starting structure of the candidate.')
+        spec.input(
+            'structure',
+            valid_type=orm.StructureData,
+            validator=validate_structure,
+            help='The starting structure of the candidate.',
+        )
         spec.input('pressures', valid_type=orm.List, help='Target pressures in GPa (any order; run ascending).')
         spec.input('candidate', valid_type=orm.Str, required=False, help='Candidate label (default: formula).')
         spec.input('protocol', valid_type=orm.Str, required=False, help='Protocol name, stored in every record.')
@@ -95,7 +101,7 @@ class SweepWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             return f'`pressures` = {pressures}: every pressure must be a number in (0, 1000] GPa.'
         if len(set(pressures)) != len(pressures):
             return f'`pressures` = {pressures} has duplicates.'
-        return None
+        return codes_problem(value, {'relax.base_relax.pw.code': 'pw'})
 
     @classmethod
     def get_protocol_filepath(cls):
