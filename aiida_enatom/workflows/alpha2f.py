@@ -25,10 +25,12 @@ from aiida_enatom.calculations.functions.locate_interpolated_minimum import loca
 from aiida_enatom.calculations.functions.parse_matdyn_a2f import parse_matdyn_a2f
 from aiida_enatom.calculations.functions.split_alpha2f import split_alpha2f
 from aiida_enatom.calculations.functions.substitute_isotopes import substitute_isotopes
+from aiida_enatom.common.ph_split import resolve_split
 from aiida_enatom.data.alpha2f import Alpha2FData
 from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, MU_STAR_CONVENTIONS
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.ph_base import EnatomPhBaseWorkChain
+from aiida_enatom.workflows.ph_split import EnatomPhSplitWorkChain
 from aiida_enatom.workflows.protocols import get_protocol_filepath
 from aiida_enatom.workflows.validation import codes_problem, validate_mu_star, validate_structure
 
@@ -136,6 +138,14 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             valid_type=orm.Float,
             default=lambda: orm.Float(0.01),
             help='Largest relative difference between λ of the summed partials and matdyn.x λ.',
+        )
+        spec.input(
+            'ph_split_by_q',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(False),
+            help='Run the el-ph ph.x as one job per irreducible q-point (enatom.ph_split), gathered for q2r.x: same '
+            'results, jobs a batch scheduler can place on different nodes. The protocol key `ph_split_by_q: auto` '
+            'switches it on for a batch-scheduler computer when ph.x asks for more than one node.',
         )
         spec.expose_inputs(
             PwBaseWorkChain,
@@ -351,6 +361,9 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         builder.stability_direct_check = orm.Bool(inputs['stability_direct_check'])
         builder.sum_rule_tolerance = orm.Float(inputs['sum_rule_tolerance'])
         builder.clean_workdir = orm.Bool(inputs['clean_workdir'])
+        num_machines = ph['ph']['metadata']['options'].get('resources', {}).get('num_machines', 1)
+        if resolve_split(inputs.get('ph_split_by_q', False), codes['ph'].computer.scheduler_type, num_machines):
+            builder.ph_split_by_q = orm.Bool(True)  # set only when on: the default builder stays as it was
         return builder
 
     def create_meshes(self):
@@ -415,14 +428,18 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             return self._failed(self.ctx.projwfc, self.exit_codes.ERROR_SUB_PROCESS_FAILED_PROJWFC)
 
     def run_ph(self):
-        """Run ph.x with ``electron_phonon='interpolated'`` on the q-mesh."""
+        """Run ph.x with ``electron_phonon='interpolated'`` on the q-mesh: one job, or one per q (``ph_split_by_q``)."""
         inputs = AttributeDict(self.exposed_inputs(EnatomPhBaseWorkChain, namespace='ph'))
         inputs.ph.parent_folder = self.ctx.scf.outputs.remote_folder
         inputs.qpoints = self.ctx.meshes['qpoints']
         inputs.clean_workdir = orm.Bool(False)
         inputs.metadata.call_link_label = 'ph'
-        node = self.submit(EnatomPhBaseWorkChain, **inputs)
-        self.report(f'launching EnatomPhBaseWorkChain<{node.pk}> (el-ph)')
+        process = EnatomPhBaseWorkChain
+        if self.inputs.ph_split_by_q.value:
+            process = EnatomPhSplitWorkChain
+            inputs.pop('only_initialization', None)  # not a port of the split: it runs its own initialisation
+        node = self.submit(process, **inputs)
+        self.report(f'launching {process.__name__}<{node.pk}> (el-ph)')
         return ToContext(ph=node)
 
     def inspect_ph(self):
