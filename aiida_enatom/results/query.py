@@ -311,7 +311,11 @@ def campaign_status(group: str, limit: int | None = None, list_points: bool = Tr
 
 
 def _last_reports(pks: list[int]) -> dict[int, str]:
-    """Last report line of each process in ``pks`` (one query)."""
+    """Last report line of each process in ``pks`` (one query) that says why it failed.
+
+    The lines that work chains write when they end (``on_terminated``: "cleaned remote folders of calculations ...")
+    come after the reason of the failure and say nothing about it, so they are used only when there is no other line.
+    """
     if not pks:
         return {}
     query = orm.QueryBuilder()
@@ -319,5 +323,7 @@ def _last_reports(pks: list[int]) -> dict[int, str]:
     query.order_by({orm.Log: [{'time': {'order': 'asc'}}]})
     last: dict[int, str] = {}
     for pk, message, _ in query.iterall():
-        last[pk] = message.splitlines()[-1] if message else ''
+        line = message.splitlines()[-1] if message else ''
+        if pk not in last or '|on_terminated]' not in line:
+            last[pk] = line
     return last

@@ -165,3 +165,25 @@ def test_quickstart_report_on_stored_records(campaign, tmp_path, capsys):
     assert len(json.loads((tmp_path / 'summary.json').read_text())) == 10
     for name in ('ih2-vs-pressure.png', 'tc-vs-area.png'):
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_failure_line_is_the_reason_not_the_cleanup(aiida_profile):
+    """The status line of a failed point is its last report line that says why, not the ``on_terminated`` clean-up."""
+    from aiida import orm
+    from aiida.common import timezone
+
+    from aiida_enatom.results.query import _last_reports
+
+    failed = orm.WorkflowNode().store()
+    cleaned_only = orm.WorkflowNode().store()
+    lines = [
+        f'[{failed.pk}|PressurePointWorkChain|inspect_alpha2f]: Alpha2FWorkChain<9> failed with exit status 413',
+        f'[{failed.pk}|PressurePointWorkChain|on_terminated]: cleaned remote folders of calculations: 1 2',
+    ]
+    for line in lines:
+        orm.Log(timezone.now(), 'aiida', 'REPORT', failed.pk, line).store()
+    cleanup = f'[{cleaned_only.pk}|SweepWorkChain|on_terminated]: cleaned remote folders of calculations: 3'
+    orm.Log(timezone.now(), 'aiida', 'REPORT', cleaned_only.pk, cleanup).store()
+    last = _last_reports([failed.pk, cleaned_only.pk])
+    assert last[failed.pk] == lines[0]
+    assert last[cleaned_only.pk] == cleanup  # nothing better to show
