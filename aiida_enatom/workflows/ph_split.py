@@ -5,7 +5,7 @@ q-point instead, which a batch scheduler can place on different nodes at the sam
 
 1. ``ph_init``: ph.x with ``start_irr = last_irr = 0`` (symmetry analysis only, seconds) gives the number N of
    irreducible q-points (aiida-quantumespresso's parser reads it from such a run);
-2. ``ph_q0001`` … : one :class:`~aiida_enatom.workflows.ph_base.EnatomPhBaseWorkChain` per q with
+2. ``ph_q_0001`` … : one :class:`EnatomPhQpointWorkChain` (``EnatomPhBaseWorkChain`` for one q) per q with
    ``start_q = last_q = iq``, all submitted at once, each from its own copy of the SCF folder; a q that fails is
    restarted by its own WorkChain (``recover``) and no other q is redone;
 3. ``gather``: aiida-core's ``core.transfer`` copies, on the computer, every q's ``DYN_MAT/dynamical-matrix-<iq>``
@@ -39,7 +39,7 @@ from aiida_enatom.workflows.ph_base import EnatomPhBaseWorkChain
 
 TransferCalculation = CalculationFactory('core.transfer')
 
-__all__ = ('EnatomPhSplitWorkChain',)
+__all__ = ('EnatomPhQpointWorkChain', 'EnatomPhSplitWorkChain')
 
 
 def validate_inputs(value: dict, port_namespace) -> str | None:
@@ -58,6 +58,23 @@ def validate_inputs(value: dict, port_namespace) -> str | None:
             'for its initialisation run; remove them (or run enatom.ph_base for a part of the grid)'
         )
     return None
+
+
+class EnatomPhQpointWorkChain(EnatomPhBaseWorkChain):
+    """``EnatomPhBaseWorkChain`` for one irreducible q-point (``start_q = last_q``): no merging after restarts.
+
+    The parent merges the outputs of a run and its restarts by the keys ``dynamical_matrix_<i>`` that
+    aiida-quantumespresso's parser numbers by position among the retrieved files, and counts a q-point only with the
+    ``mode_symmetry`` that the parser attaches by ph.x's own q index. In a ``start_q = last_q = iq`` run the two
+    differ (the matrix is ``dynamical_matrix_1``, the labels go to ``iq``), so after a restart the parent would count
+    no q-point and fail with ``ERROR_MERGING_QPOINTS``. With one q-point there is nothing to merge: the last run (a
+    recover restart writes the q-point's dynamical matrix at its end, with every earlier run's files copied in) holds
+    the result, which is what the WorkChain returns without a merged output.
+    """
+
+    def create_merged_output(self):
+        """Merge nothing: the outputs of the last run are those of the q-point."""
+        return None
 
 
 class EnatomPhSplitWorkChain(CleanWorkdirMixin, WorkChain):
@@ -133,8 +150,8 @@ class EnatomPhSplitWorkChain(CleanWorkdirMixin, WorkChain):
 
     def run_init(self):
         """Run ph.x's symmetry analysis only (``start_irr = last_irr = 0``): the irreducible q-points."""
-        node = self.submit(EnatomPhBaseWorkChain, **self._inputs('ph_init', start_irr=0, last_irr=0))
-        self.report(f'launching EnatomPhBaseWorkChain<{node.pk}> (initialisation: irreducible q-points)')
+        node = self.submit(EnatomPhQpointWorkChain, **self._inputs('ph_init', start_irr=0, last_irr=0))
+        self.report(f'launching EnatomPhQpointWorkChain<{node.pk}> (initialisation: irreducible q-points)')
         return ToContext(ph_init=node)
 
     def inspect_init(self):
@@ -153,9 +170,9 @@ class EnatomPhSplitWorkChain(CleanWorkdirMixin, WorkChain):
         nodes = {}
         for index in self.ctx.indices:
             label = f'ph_{source_label(index)}'
-            nodes[label] = self.submit(EnatomPhBaseWorkChain, **self._inputs(label, start_q=index, last_q=index))
+            nodes[label] = self.submit(EnatomPhQpointWorkChain, **self._inputs(label, start_q=index, last_q=index))
         pks = ', '.join(str(node.pk) for node in nodes.values())
-        self.report(f'launching {len(nodes)} EnatomPhBaseWorkChain, one per irreducible q-point: {pks}')
+        self.report(f'launching {len(nodes)} EnatomPhQpointWorkChain, one per irreducible q-point: {pks}')
         return ToContext(**nodes)
 
     def _q_node(self, index: int) -> orm.WorkChainNode:
