@@ -96,9 +96,17 @@ def _read(
     if not filename.is_file():
         _fail(f'{filename}: no such file')
     try:
-        return read_alpha2f(filename, fmt=None if fmt == 'auto' else fmt, unit=unit, smearing_index=smearing_index)
+        spectrum = read_alpha2f(filename, fmt=None if fmt == 'auto' else fmt, unit=unit, smearing_index=smearing_index)
     except (EnatomError, OSError, UnicodeDecodeError) as exception:
         _fail(str(exception))
+    from aiida_enatom.io.alpha2f import implausible_frequencies
+    from aiida_enatom.io.columns import canonical_unit
+
+    # only a unit the user chose can be wrong: matdyn (Ry) and lambda.x (THz) files fix theirs
+    warning = implausible_frequencies(spectrum, canonical_unit(unit)) if unit else None
+    if warning:
+        click.echo(f'Warning: {filename.name}: {warning}', err=True)
+    return spectrum
 
 
 def _save(ax, path: pathlib.Path) -> None:

@@ -7,7 +7,9 @@ import math
 from typing import Any
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
+
+from aiida_enatom.cli import utils
 
 __all__ = ('cmd_isotope', 'parse_substitutions')
 
@@ -92,7 +94,7 @@ def _format(value: Any) -> str:
     help='Give an element another mass in amu, e.g. H=2.014. Repeatable.',
 )
 @click.option('--json', 'as_json', is_flag=True, help='Print one JSON object instead of a table.')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_isotope(pk: int, substitute: tuple[str, ...], mass: tuple[str, ...], as_json: bool):
     """Re-diagonalise the stored force constants of point PK with other masses: α²F, T_c, isotope coefficients.
 

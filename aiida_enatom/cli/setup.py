@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import click
-from aiida.cmdline.utils import decorators, echo
+from aiida.cmdline.utils import echo
+
+from aiida_enatom.cli import utils
 
 __all__ = ('cmd_codes', 'cmd_computer', 'cmd_setup')
 
@@ -197,7 +199,7 @@ def _register_codes(computer, executables) -> None:
 @click.option('--ssh-username', default=None, help='ssh only: login name on the cluster.')
 @click.option('--ssh-key', default=None, help='ssh only: private key file.')
 @click.option('--ssh-port', type=click.IntRange(1, 65535), default=22, show_default=True)
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_computer(
     label: str,
     scheduler: str,
@@ -272,7 +274,7 @@ def cmd_computer(
 @cmd_setup.command('codes')
 @click.argument('computer_label')
 @click.option('--qe-bin', default=None, help='Folder of pw.x etc. on the computer. [default: as `setup computer`]')
-@decorators.with_dbenv()
+@utils.with_dbenv()
 def cmd_codes(computer_label: str, qe_bin: str | None) -> None:
     """Register the QE codes pw, ph, q2r, matdyn, pp, projwfc on COMPUTER_LABEL (e.g. from `verdi computer setup`)."""
     from aiida import orm

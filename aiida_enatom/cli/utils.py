@@ -110,6 +110,12 @@ def _require_profile() -> None:
             f'no AiiDA profile to use (no default profile{where}); run `aiida-enatom setup` to create one, or pass '
             '--profile NAME (`verdi profile list`)'
         )
+    if config.default_profile_name not in config.profile_names:
+        known = ', '.join(config.profile_names) or 'none'
+        echo.echo_critical(
+            f'no AiiDA profile to use: the default profile {config.default_profile_name!r} of {config.dirpath} does '
+            f'not exist (profiles: {known}); run `aiida-enatom setup` to create one, or pass --profile NAME'
+        )
 
 
 def launch_process(builder, daemon: bool) -> None:

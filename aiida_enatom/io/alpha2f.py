@@ -27,7 +27,16 @@ from aiida_enatom.io.qe_lambda_x import parse_alpha2f_dat
 from aiida_enatom.io.qe_matdyn import parse_a2f_dos
 from aiida_enatom.numerics.spectra import Alpha2F
 
-__all__ = ('FORMATS', 'MAX_ABS_ALPHA2F', 'MAX_ABS_FREQUENCY_MEV', 'MAX_FILE_BYTES', 'detect_format', 'read_alpha2f')
+__all__ = (
+    'FORMATS',
+    'MAX_ABS_ALPHA2F',
+    'MAX_ABS_FREQUENCY_MEV',
+    'MAX_FILE_BYTES',
+    'PLAUSIBLE_OMEGA_MAX_MEV',
+    'detect_format',
+    'implausible_frequencies',
+    'read_alpha2f',
+)
 
 #: Largest α²F file read, bytes: a matdyn ``a2F.dosN`` of a 200-atom cell at 1000 frequencies is about 10 MB.
 MAX_FILE_BYTES = 64 << 20
@@ -35,6 +44,10 @@ MAX_FILE_BYTES = 64 << 20
 MAX_ABS_FREQUENCY_MEV = 1.0e4
 #: Largest |α²F| accepted (dimensionless; physical spectra are below about 10).
 MAX_ABS_ALPHA2F = 1.0e4
+
+#: Range of the highest phonon frequency ω_max (meV) of real solids: Pb, Tl and Hg are below 20 meV (Pb about 9 meV),
+#: most metals 20–100 meV, hydrides under pressure 150–300 meV, and nothing reaches 400 meV.
+PLAUSIBLE_OMEGA_MAX_MEV = (20.0, 400.0)
 
 #: Formats understood by :func:`read_alpha2f`, with the native unit of ω (``None``: must be given).
 FORMATS: dict[str, str | None] = {'matdyn': 'Ry', 'lambda_x': 'THz', 'columns': None}
@@ -176,6 +189,44 @@ def read_alpha2f(
         raise ParsingError(f'not a valid α²F spectrum: {exc}', name) from exc
     _check_magnitudes(spectrum, name)
     return spectrum
+
+
+def implausible_frequencies(spectrum: Alpha2F, unit: str | None) -> str | None:
+    """Return a one-line warning when the spectrum's ω_max is implausible for phonons, or ``None``.
+
+    The moments and λ do not reveal a wrong unit (λ = 2∫α²F/ω dω does not change when ω is scaled), so only the
+    frequency scale can: ω_max outside :data:`PLAUSIBLE_OMEGA_MAX_MEV`. The message gives ω_max in the units that
+    would make it plausible. A hydride's THz file read as meV (ω_max ≈ 50 "meV", as for an ordinary metal) is not
+    caught by this test: the numbers are plausible for another material.
+
+    Parameters
+    ----------
+    spectrum : Alpha2F
+        Frequencies in meV (as read with ``unit``).
+    unit : str or None
+        The unit the file was read with (canonical name), used in the message.
+    """
+    positive = spectrum.frequency[spectrum.frequency > 0]
+    if positive.size == 0:
+        return None
+    omega_max = float(positive.max())
+    low, high = PLAUSIBLE_OMEGA_MAX_MEV
+    if low <= omega_max <= high:
+        return None
+    given = unit or 'meV'
+    raw = omega_max / FREQUENCY_UNITS_TO_MEV[given]
+    alternatives = [
+        f'{candidate} (ω_max {raw * factor:.4g} meV)'
+        for candidate, factor in FREQUENCY_UNITS_TO_MEV.items()
+        if candidate != given and low <= raw * factor <= high
+    ]
+    side = 'below' if omega_max < low else 'above'
+    as_given = '' if given == 'meV' else f' ({raw:.4g} {given})'
+    hint = f'if the file is in {" or ".join(alternatives)}, pass that --unit' if alternatives else 'check the unit'
+    return (
+        f'the highest frequency is {omega_max:.4g} meV{as_given}, {side} the {low:g}-{high:g} meV of real '
+        f'phonon spectra (Pb ~9, most metals 20-100, hydrides 150-300 meV); {hint}'
+    )
 
 
 def _check_magnitudes(spectrum: Alpha2F, name: str) -> None:

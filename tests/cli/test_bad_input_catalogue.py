@@ -15,6 +15,7 @@ campaign-file validator refuses them with a clear message, or that the string is
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pathlib
 import shlex
@@ -598,17 +599,41 @@ def test_catalogue_size():
     assert len({bad.values[0].id for bad in CASES}) == len(CASES)
 
 
-def test_no_profile_at_all(tmp_path):
-    """An AIIDA_PATH without any profile: one line saying to run ``aiida-enatom setup`` (a fresh interpreter)."""
+@pytest.mark.parametrize(
+    ('argv', 'default'),
+    [
+        (['rank'], None),
+        (['isotope', '5', '--substitute', 'H=D'], None),
+        (['setup', 'codes', 'localhost'], None),
+        (['campaign', 'status'], 'docs'),
+    ],
+    ids=['rank', 'isotope', 'setup-codes', 'default-profile-missing'],
+)
+def test_no_profile_at_all(tmp_path, argv, default):
+    """An AIIDA_PATH without any profile: one line saying to run ``aiida-enatom setup`` (a fresh interpreter).
+
+    ``default``: the configuration names a default profile that does not exist (an empty ``AIIDA_PATH`` falls back
+    to ``~/.aiida``, which may hold such a configuration).
+    """
+    if default is not None:
+        (tmp_path / '.aiida').mkdir()
+        config = {
+            'CONFIG_VERSION': {'CURRENT': 10, 'OLDEST_COMPATIBLE': 10},
+            'profiles': {},
+            'default_profile': default,
+        }
+        (tmp_path / '.aiida' / 'config.json').write_text(json.dumps(config))
     env = {**os.environ, 'AIIDA_PATH': str(tmp_path)}
-    command = [sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()', 'rank']
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
+    command = [sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()', *argv]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert 'Traceback' not in output and 'CONFIG_VERSION' not in output, output
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith('Critical:'), output
     assert 'no AiiDA profile' in lines[0] and '`aiida-enatom setup`' in lines[0], output
+    if default is not None:
+        assert f"default profile '{default}'" in lines[0] and 'does not exist' in lines[0], output
 
 
 _PROTOTYPE_CANDIDATE = {'prototype': 'H3S', 'pressures': [200]}
