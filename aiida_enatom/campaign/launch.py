@@ -211,6 +211,7 @@ def _build(campaign, candidate, pressures: list[float], codes, family: str, conc
             candidate=candidate.label,
             campaign=campaign.name,
             max_concurrent=concurrency,
+            options=campaign.metadata_options() or None,
         )
     except (ValueError, KeyError, TypeError) as exception:
         raise InputValidationError(

@@ -94,7 +94,13 @@ def _check_code_roles(campaign) -> None:
             code = orm.load_code(label)
         except Exception:  # noqa: BLE001 - NotExistent etc.: plan_campaign names the field
             continue
-        check_code_role(role, code, f'codes.{role}:')
+        check_code_role(
+            role,
+            code,
+            f'codes.{role}:',
+            ranks_per_machine=campaign.options.get('mpiprocs_per_machine'),
+            pools=campaign.options.get('pools'),
+        )
 
 
 def _check_daemon() -> None:

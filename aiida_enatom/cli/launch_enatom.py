@@ -6,6 +6,7 @@ import click
 from aiida.cmdline.utils import echo
 
 from aiida_enatom.cli import utils
+from aiida_enatom.cli.run_options import options_option, parse_options
 
 
 @click.command('enatom')
@@ -20,6 +21,7 @@ from aiida_enatom.cli import utils
 @click.option('--pp-code', default='pp@localhost', show_default=True, help='Code (label@computer) for pp.x.')
 @click.option('--pseudo-family', default=None, help='Pseudopotential family label (default: protocol).')
 @click.option('--keep-potentials', is_flag=True, help='Also keep the raw pp.x potentials as outputs.')
+@options_option
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
 @utils.with_dbenv()
 def cmd_launch_enatom(
@@ -33,6 +35,7 @@ def cmd_launch_enatom(
     pseudo_family,
     keep_potentials,
     daemon,
+    run_options_text,
 ):
     """Compute the enatom (rigid + backflow) potential of each inequivalent atom of STRUCTURE_FILE.
 
@@ -43,6 +46,7 @@ def cmd_launch_enatom(
     from aiida_enatom.numerics.finite_difference import AMPLITUDE_RANGE
     from aiida_enatom.workflows.enatom import EnatomWorkChain
 
+    run_options = parse_options(run_options_text, 'enatom')
     if supercell and min_image is not None:
         echo.echo_critical('give either --supercell or --min-image, not both')
     if supercell and min(supercell) < 1:
@@ -64,10 +68,16 @@ def cmd_launch_enatom(
             echo.echo_critical(
                 f'cannot load the {name}.x code {label!r}: {exception}; pass --{name}-code LABEL@COMPUTER'
             )
-        utils.check_code_role(name, codes[name], f'--{name}-code')
+        utils.check_code_role(
+            name,
+            codes[name],
+            f'--{name}-code',
+            ranks_per_machine=run_options.ranks_per_machine,
+            pools=run_options.pools,
+        )
     if pseudo_family:
         utils.check_family(pseudo_family, structure.get_symbols_set())
-    overrides = {'displacement_amplitude': displacement, 'keep_potentials': keep_potentials}
+    overrides = {'displacement_amplitude': displacement, 'keep_potentials': keep_potentials, **run_options.overrides}
     if pseudo_family:
         overrides['pseudo_family'] = pseudo_family
     try:
@@ -78,6 +88,7 @@ def cmd_launch_enatom(
             overrides=overrides,
             supercell_matrix=list(supercell) if supercell else None,
             min_image_distance=min_image,
+            options=run_options.metadata or None,
         )
     except Exception as exception:  # noqa: BLE001 - e.g. a missing pseudopotential family
         echo.echo_critical(f'cannot build the enatom inputs: {exception}')

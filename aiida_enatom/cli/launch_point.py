@@ -6,6 +6,7 @@ import click
 from aiida.cmdline.utils import echo
 
 from aiida_enatom.cli import utils
+from aiida_enatom.cli.run_options import options_option, parse_options
 
 CODES = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')
 
@@ -50,10 +51,20 @@ def _code_option(name: str):
     show_default=True,
     help='Reduce the cell in the file to a primitive cell.',
 )
+@options_option
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
 @utils.with_dbenv()
 def cmd_launch_point(
-    structure_file, pressure, protocol, pseudo_family, mu_star, primitive, run_enatom, daemon, **code_labels
+    structure_file,
+    pressure,
+    protocol,
+    pseudo_family,
+    mu_star,
+    primitive,
+    run_enatom,
+    daemon,
+    run_options_text,
+    **code_labels,
 ):
     """Relax STRUCTURE_FILE at --pressure GPa, then compute α²F, its H/metal split, T_c and I_H².
 
@@ -62,11 +73,13 @@ def cmd_launch_point(
     Prints the PK of the PressurePointWorkChain; inspect it with `aiida-enatom show PK`.
     """
     from aiida import orm
+    from aiida_quantumespresso.workflows.protocols.utils import recursive_merge
 
     from aiida_enatom.io.campaign import MAX_PRESSURE_GPA
     from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
 
     utils.check_range('--pressure', pressure, 0.0, MAX_PRESSURE_GPA, 'GPa')
+    run_options = parse_options(run_options_text)
     if mu_star is not None:
         utils.check_range('--mu-star', mu_star, 0.0, 0.5)
     try:
@@ -83,14 +96,20 @@ def cmd_launch_point(
                 f'cannot load the {name}.x code {label!r}: {exception}; run `aiida-enatom setup` or pass '
                 f'--{name}-code LABEL@COMPUTER'
             )
-        utils.check_code_role(name, codes[name], f'--{name}-code')
+        utils.check_code_role(
+            name,
+            codes[name],
+            f'--{name}-code',
+            ranks_per_machine=run_options.ranks_per_machine,
+            pools=run_options.pools,
+        )
     if pseudo_family is None:
         from aiida_enatom.setup.family import find_offline_family
 
         pseudo_family = find_offline_family()
     if pseudo_family:
         utils.check_family(pseudo_family, structure.get_symbols_set())
-    overrides: dict = {}
+    overrides: dict = recursive_merge({}, run_options.overrides)
     if pseudo_family:
         overrides['pseudo_family'] = pseudo_family
         overrides['alpha2f'] = {'pseudo_family': pseudo_family}
@@ -100,7 +119,12 @@ def cmd_launch_point(
         overrides['run_enatom'] = True
     try:
         builder = PressurePointWorkChain.get_builder_from_protocol(
-            codes, structure, pressure=pressure, protocol=protocol, overrides=overrides
+            codes,
+            structure,
+            pressure=pressure,
+            protocol=protocol,
+            overrides=overrides,
+            options=run_options.metadata or None,
         )
     except Exception as exception:  # noqa: BLE001 - e.g. a missing pseudopotential family
         echo.echo_critical(f'cannot build the pressure point: {exception}')

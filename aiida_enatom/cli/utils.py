@@ -187,11 +187,14 @@ CODE_PLUGINS = _WORKCHAIN_CODE_PLUGINS
 MPI_ROLES = ('pw', 'ph')
 
 
-def check_code_role(role: str, code, option: str) -> None:
+def check_code_role(
+    role: str, code, option: str, *, ranks_per_machine: int | None = None, pools: int | None = None
+) -> None:
     """Exit with one line if ``code`` is registered for another program than ``role`` (e.g. pw.x given as ph.x).
 
-    Also when a pw.x or ph.x code's computer runs a number of ranks per machine that the protocols' k-point pools do
-    not divide (QE would stop at the first run).
+    Also when a pw.x or ph.x run would have a number of ranks per machine that its k-point pools do not divide (QE
+    would stop at the first run): the ranks are ``ranks_per_machine`` (from ``--options``) or the computer's default,
+    the pools ``pools`` (from ``--options``) or the protocols' 2.
     """
     plugin = getattr(code, 'default_calc_job_plugin', None)
     valid = CODE_PLUGINS.get(role)
@@ -203,19 +206,29 @@ def check_code_role(role: str, code, option: str) -> None:
     from aiida_enatom.setup.computer import PROTOCOL_POOLS
 
     computer = getattr(code, 'computer', None)
-    if role in MPI_ROLES and computer is not None:
-        ranks = computer.get_default_mpiprocs_per_machine()
-        if ranks is not None and ranks % PROTOCOL_POOLS:
-            fix = (
-                '`aiida-enatom setup` (it raises localhost to 2 ranks)'
-                if computer.label == 'localhost'
-                else f'`aiida-enatom setup computer {computer.label} --mpiprocs-per-machine N` with N even'
-            )
+    if role not in MPI_ROLES or computer is None:
+        return
+    pools = pools or PROTOCOL_POOLS
+    if ranks_per_machine is not None:
+        if ranks_per_machine % pools:
             echo.echo_critical(
-                f'{option} {code.full_label}: computer {computer.label!r} runs {ranks} MPI rank(s) per machine, but '
-                f'the protocols split pw.x and ph.x over {PROTOCOL_POOLS} k-point pools (QE stops unless the ranks '
-                f'are a multiple of the pools); run {fix}'
+                f'options: mpiprocs_per_machine {ranks_per_machine} is not a multiple of the {pools} k-point pools '
+                'of pw.x and ph.x (QE stops otherwise); give a multiple of pools, or set pools'
             )
+        return
+    ranks = computer.get_default_mpiprocs_per_machine()
+    if ranks is not None and ranks % pools:
+        fix = (
+            '`aiida-enatom setup` (it raises localhost to 2 ranks)'
+            if computer.label == 'localhost' and pools == PROTOCOL_POOLS
+            else f'`aiida-enatom setup computer {computer.label} --mpiprocs-per-machine N` with N a multiple of '
+            f'{pools}, or --options with mpiprocs_per_machine and pools'
+        )
+        echo.echo_critical(
+            f'{option} {code.full_label}: computer {computer.label!r} runs {ranks} MPI rank(s) per machine, but '
+            f'pw.x and ph.x run with {pools} k-point pools (QE stops unless the ranks are a multiple of the '
+            f'pools); run {fix}'
+        )
 
 
 def check_family(label: str, elements, option: str = '--pseudo-family') -> None:

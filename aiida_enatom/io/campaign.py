@@ -511,6 +511,10 @@ class Campaign(BaseModel):
         Also run the enatom stage at every point (default false).
     max_active : int
         Most points running at once, 1 to 1000 (default 4).
+    options : dict
+        Run resources of every CalcJob (:data:`~aiida_enatom.setup.run_options.RUN_OPTION_KEYS`: ``num_machines``,
+        ``mpiprocs_per_machine``, ``walltime``, ``queue``, ``account``, ``qos``, ``pools``); what is not given comes
+        from the computer of each code. Empty by default.
     require_hydrogen : bool
         Refuse candidates without hydrogen (default true).
     candidates : tuple of Candidate
@@ -529,6 +533,7 @@ class Campaign(BaseModel):
     pseudo_family: StrictStr | None = None
     run_enatom: StrictBool = False
     max_active: StrictInt = 4
+    options: dict[str, Any] = Field(default_factory=dict)
     require_hydrogen: StrictBool = True
     candidates: tuple[Candidate, ...]
 
@@ -600,6 +605,26 @@ class Campaign(BaseModel):
         if value is None:
             return value
         return _check_pattern(value, _FAMILY, '_.-+/', _NAME_RULE + " ('+' also allowed)", 128, 'family label')
+
+    @field_validator('options', mode='before')
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        from aiida_enatom.setup.common import SetupError
+        from aiida_enatom.setup.run_options import run_options
+
+        if not isinstance(value, Mapping):
+            raise ValueError(f'{_show(value)} is not a mapping; give e.g. {{num_machines: 2, walltime: 06:00:00}}')
+        try:
+            run_options(value)
+        except SetupError as exception:
+            raise ValueError(str(exception).removeprefix('options.')) from None
+        return dict(value)
+
+    def metadata_options(self) -> dict[str, Any]:
+        """Return ``options`` as AiiDA ``metadata.options`` (empty when the file gives none)."""
+        from aiida_enatom.setup.run_options import run_options
+
+        return run_options(self.options)
 
     @field_validator('max_active')
     @classmethod
@@ -690,6 +715,10 @@ class Campaign(BaseModel):
         overrides['run_enatom'] = self.run_enatom
         if self.pseudo_family is not None:
             overrides['pseudo_family'] = self.pseudo_family
+        if 'pools' in self.options:
+            from aiida_enatom.setup.run_options import pool_overrides
+
+            overrides = _merge(overrides, pool_overrides(self.options['pools']))
         return overrides
 
     def fingerprint(self, candidate: Candidate | str, pressure: float) -> dict[str, Any]:
@@ -916,6 +945,7 @@ _HINTS = {
     'pseudo_family': 'a family label, e.g. SSSP/1.3/PBE/efficiency',
     'run_enatom': 'true or false',
     'max_active': 'an integer from 1 to 1000',
+    'options': 'a mapping of run resources: num_machines, mpiprocs_per_machine, walltime, queue, account, qos, pools',
     'require_hydrogen': 'true or false',
     'candidates': 'a non-empty list of candidates (label, structure or prototype, pressures)',
     'label': _LABEL_RULE,

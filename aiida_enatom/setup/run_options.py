@@ -124,14 +124,33 @@ def run_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     return result
 
 
-def pool_overrides(pools: int) -> dict[str, Any]:
-    """Return ``enatom.pressure_point`` overrides that run pw.x and ph.x with ``pools`` k-point pools.
+def pool_overrides(pools: int, workflow: str = 'pressure_point') -> dict[str, Any]:
+    """Return builder overrides that run pw.x and ph.x with ``pools`` k-point pools.
 
     The total number of ranks of each run must be a multiple of ``pools`` (QE stops otherwise).
+
+    Parameters
+    ----------
+    pools
+        k-point pools (``npool`` of pw.x, ``-nk`` of ph.x), 1 to 4096.
+    workflow
+        ``'pressure_point'`` (relax, α²F and the optional enatom stage of ``enatom.pressure_point`` and
+        ``enatom.sweep``) or ``'enatom'`` (``enatom.enatom`` alone).
+
+    Returns
+    -------
+    dict
+        Overrides for that WorkChain's ``get_builder_from_protocol``.
     """
     pools = _positive_int('pools', pools, 4096)
     pw = {'pw': {'parallelization': {'npool': pools}}}
+    enatom = {'scf': pw}
+    if workflow == 'enatom':
+        return enatom
+    if workflow != 'pressure_point':
+        raise ValueError(f"workflow {workflow!r} is not 'pressure_point' or 'enatom'")
     return {
         'relax_base': pw,
         'alpha2f': {'scf': pw, 'ph': {'ph': {'settings': {'CMDLINE': ['-nk', str(pools)]}}}},
+        'enatom': enatom,
     }

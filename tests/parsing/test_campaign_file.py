@@ -424,6 +424,19 @@ INJECTIONS = {
         ["pseudo_family: 'SSSP\\nx' is not a valid"],
     ),
     'code label with command substitution': ("codes: {ph: '$(id)@x'}\n" + GOOD, ["codes.ph: '$(id)@x' is not a valid"]),
+    'queue with an sbatch line': (
+        'options: {queue: "debug\n#SBATCH --uid=0"}\n' + GOOD,
+        ["options: queue = 'debug #SBATCH --uid=0' is not a scheduler name"],
+    ),
+    'walltime that is not a duration': (
+        'options: {walltime: soon}\n' + GOOD,
+        ["options: walltime 'soon' is not a duration; give seconds, 'HH:MM:SS'"],
+    ),
+    'unknown run option': (
+        'options: {cores: 4}\n' + GOOD,
+        ['options: unknown run option(s) cores; valid: num_machines'],
+    ),
+    'options not a mapping': ('options: 4\n' + GOOD, ['options: 4 is not a mapping']),
 }
 
 
@@ -531,3 +544,27 @@ def test_mu_star_convention_reaches_the_alpha2f_overrides():
 
 
 _CANDIDATE = {'label': 'A', 'prototype': 'H3S', 'pressures': [200]}
+
+
+def test_run_options_reach_metadata_and_pool_overrides():
+    """``options`` of a campaign file become ``metadata.options`` and the pool overrides of every point."""
+    campaign = campaign_from_dict(
+        {
+            'name': 'resources',
+            'options': {'num_machines': 2, 'mpiprocs_per_machine': 8, 'walltime': '6h', 'queue': 'compute', 'pools': 4},
+            'candidates': [{'label': 'A', 'prototype': 'H3S', 'pressures': [200]}],
+        }
+    )
+    assert campaign.metadata_options() == {
+        'resources': {'num_machines': 2, 'num_mpiprocs_per_machine': 8},
+        'max_wallclock_seconds': 21600,
+        'queue_name': 'compute',
+    }
+    overrides = campaign.effective_overrides('A')
+    assert overrides['relax_base']['pw']['parallelization'] == {'npool': 4}
+    assert overrides['alpha2f']['ph']['ph']['settings']['CMDLINE'] == ['-nk', '4']
+    assert overrides['alpha2f']['mu_star_convention'] == campaign.mu_star_convention  # still merged
+    plain = campaign_from_dict(
+        {'name': 'plain', 'candidates': [{'label': 'A', 'prototype': 'H3S', 'pressures': [200]}]}
+    )
+    assert plain.options == {} and plain.metadata_options() == {}

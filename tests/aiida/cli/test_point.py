@@ -68,6 +68,68 @@ def test_launch_point(tmp_path, code_options, captured):
     assert builder.structure.get_formula() == 'H3S'
 
 
+def test_launch_point_run_options(tmp_path, code_options, captured, qe_codes):
+    """``--options`` reaches every CalcJob's ``metadata.options`` and the pools of pw.x and ph.x (inline or a file)."""
+    structure = tmp_path / 'POSCAR'
+    structure.write_text(POSCAR)
+    options = tmp_path / 'options.yaml'
+    options.write_text('num_machines: 2\nmpiprocs_per_machine: 8\nwalltime: 01:30:00\nqueue: compute\npools: 4\n')
+    pp_code = qe_codes[CODE_ROLES['pp']].full_label
+    for value in (str(options), '{num_machines: 2, mpiprocs_per_machine: 8, walltime: 5400, queue: compute, pools: 4}'):
+        args = [
+            str(structure),
+            '--pressure',
+            '150',
+            *code_options,
+            '--enatom',
+            '--pp-code',
+            pp_code,
+            '--options',
+            value,
+        ]
+        result = CliRunner().invoke(cmd_launch_point, args)
+        assert result.exit_code == 0, result.output
+        builder = captured['builder']
+        for calc_options in (
+            builder.relax.base_relax.pw.metadata.options,
+            builder.alpha2f.scf.pw.metadata.options,
+            builder.alpha2f.ph.ph.metadata.options,
+            builder.enatom.scf.pw.metadata.options,
+        ):
+            assert calc_options['resources'] == {'num_machines': 2, 'num_mpiprocs_per_machine': 8}
+            assert calc_options['max_wallclock_seconds'] == 5400
+            assert calc_options['queue_name'] == 'compute'
+        assert builder.relax.base_relax.pw.parallelization['npool'] == 4
+        assert builder.alpha2f.scf.pw.parallelization['npool'] == 4
+        assert builder.alpha2f.ph.ph.settings['CMDLINE'] == ['-nk', '4']
+        assert builder.enatom.scf.pw.parallelization['npool'] == 4
+
+
+@pytest.mark.parametrize(
+    ('value', 'match'),
+    [
+        ('walltime: soon', "--options: walltime 'soon' is not a duration"),
+        ('{queue: "a;reboot"}', "--options: queue = 'a;reboot' is not a scheduler name"),
+        ('{cores: 4}', '--options: unknown run option(s) cores; valid: num_machines'),
+        ('[1, 2]', "--options: '[1, 2]' is not a mapping"),
+        ('{mpiprocs_per_machine: 3}', 'mpiprocs_per_machine 3 is not a multiple of the 2 k-point pools'),
+        ('{mpiprocs_per_machine: 6, pools: 4}', 'mpiprocs_per_machine 6 is not a multiple of the 4 k-point pools'),
+    ],
+)
+def test_launch_point_bad_run_options(tmp_path, code_options, captured, value, match):
+    structure = tmp_path / 'POSCAR'
+    structure.write_text(POSCAR)
+    before = orm.QueryBuilder().append(orm.Node).count()
+    result = CliRunner().invoke(
+        cmd_launch_point, [str(structure), '--pressure', '150', *code_options, '--options', value]
+    )
+    assert result.exit_code != 0
+    assert match in result.output
+    assert len(result.output.strip().splitlines()) == 1 and 'Traceback' not in result.output
+    assert not captured
+    assert orm.QueryBuilder().append(orm.Node).count() == before
+
+
 def test_launch_point_enatom(tmp_path, code_options, captured, qe_codes):
     structure = tmp_path / 'POSCAR'
     structure.write_text(POSCAR)

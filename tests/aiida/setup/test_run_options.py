@@ -61,5 +61,7 @@ def test_pool_overrides():
     assert overrides['relax_base']['pw']['parallelization'] == {'npool': 4}
     assert overrides['alpha2f']['scf']['pw']['parallelization'] == {'npool': 4}
     assert overrides['alpha2f']['ph']['ph']['settings']['CMDLINE'] == ['-nk', '4']
+    assert overrides['enatom']['scf']['pw']['parallelization'] == {'npool': 4}
+    assert pool_overrides(4, 'enatom') == {'scf': {'pw': {'parallelization': {'npool': 4}}}}
     with pytest.raises(SetupError, match=r'options\.pools = 0'):
         pool_overrides(0)
