@@ -59,22 +59,27 @@ def _rabbitmq_env(host: str, port: int, base_dir: pathlib.Path | None, advanced:
     return env
 
 
-def rabbitmq_consumer_timeout() -> str | None:
+def rabbitmq_consumer_timeout(timeout: float = 60) -> str | None:
     """Return RabbitMQ's ``consumer_timeout`` as reported by ``rabbitmqctl`` (``'undefined'`` if disabled).
 
-    Returns ``None`` if ``rabbitmqctl`` is missing or cannot talk to the node (e.g. another user's node).
+    Returns ``None`` if ``rabbitmqctl`` is missing or cannot talk to the node (e.g. another user's node), or does not
+    answer within ``timeout`` seconds (``rabbitmqctl`` starts an Erlang VM of its own, which can take minutes on a
+    loaded machine: the broker then counts as found, with its ``consumer_timeout`` unknown).
     """
     rabbitmqctl = which('rabbitmqctl')
     if rabbitmqctl is None:
         return None
-    proc = subprocess.run(
-        [rabbitmqctl, 'eval', 'application:get_env(rabbit, consumer_timeout).'],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd='/',
-    )
+    try:
+        proc = subprocess.run(
+            [rabbitmqctl, 'eval', 'application:get_env(rabbit, consumer_timeout).'],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd='/',
+        )
+    except subprocess.TimeoutExpired:
+        return None
     match = re.search(r'\{ok,\s*([^}]+)\}', proc.stdout)
     if proc.returncode != 0:
         return None
