@@ -265,8 +265,12 @@ def campaign_status(group: str, limit: int | None = None, list_points: bool = Tr
     counts: Counter = Counter()
     state_columns = ['attributes.process_state', 'attributes.exit_status', 'extras.enatom_status']
     aggregate = _group_query(group, POINT_TYPE, [*state_columns, f'extras.{RUNNER_EXTRA}'])
+    unfinished = False  # a point without a result state in its extras: what the listing must show in full
+    by_status: Counter = Counter()
     for process_state, exit_status, status, runner, count in fetch_counts(aggregate):
         counts[_state(status, process_state, exit_status, runner)] += count
+        unfinished = unfinished or status not in RESULT_STATES
+        by_status[status] += count
 
     point_columns = [
         'id',
@@ -280,13 +284,22 @@ def campaign_status(group: str, limit: int | None = None, list_points: bool = Tr
     elif limit is None:
         rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns), 1)
     else:
-        attention = {
-            'or': [{'extras.enatom_status': {'!in': list(RESULT_STATES)}}, {'extras': {'!has_key': 'enatom_status'}}]
-        }
-        rows = fetch_rows(_group_query(group, POINT_TYPE, point_columns, attention), 1)
+        # The counts say which queries can return rows: with every point finished no scan for the others is made, and
+        # a finished state is sampled with a bare LIMIT (no ORDER BY, so the database stops at `limit` rows instead of
+        # sorting all of them; the listing is sorted below anyway).
+        rows = []
+        if unfinished:
+            attention = {
+                'or': [
+                    {'extras.enatom_status': {'!in': list(RESULT_STATES)}},
+                    {'extras': {'!has_key': 'enatom_status'}},
+                ]
+            }
+            rows += fetch_rows(_group_query(group, POINT_TYPE, point_columns, attention), 1)
         for state in RESULT_STATES:
-            some = _group_query(group, POINT_TYPE, point_columns, {'extras.enatom_status': state})
-            rows += fetch_rows(some.order_by({orm.WorkChainNode: 'id'}).limit(limit), 1)
+            if by_status.get(state):
+                some = _group_query(group, POINT_TYPE, point_columns, {'extras.enatom_status': state})
+                rows += fetch_rows(some.limit(limit), 1)
     points: list[PointState] = []
     for pk, process_state, exit_status, status, candidate, pressure, runner in rows:
         state = _state(status, process_state, exit_status, runner)
