@@ -11,9 +11,11 @@ into one folder. What Quantum ESPRESSO 6.7 writes in the folder of a ``start_q =
 * for ``electron_phonon``: ``elph_dir/elph.inp_lambda.<iq>`` and ``elph_dir/a2Fq2r.<50+isig>.<iq>``
   (isig = 1 … ``el_ph_nsigma``), nothing of the other q-points.
 
-The files of a q that is the first non-Γ q of the single run are byte-identical to the single run's; for later q
-ph.x's non-self-consistent run starts from other random wavefunctions (the random sequence continues within one
-ph.x process), so they agree to the self-consistency of the linear response (``tr2_ph``), not bit for bit.
+The dynamical matrix of the first q ≠ Γ is byte-identical to the single run's; for later q ph.x's non-self-consistent
+run starts from other random wavefunctions (the random sequence continues within one ph.x process), so results agree
+to ph.x's own reproducibility, not bit for bit: on fcc Al matrices to 1e-6 with a tight ``tr2_ph``, λ to about 2e-6.
+A q-star may also be listed in another order and with other representatives q + G (q2r.x places matrices by q modulo
+G).
 """
 
 from __future__ import annotations
