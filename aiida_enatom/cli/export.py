@@ -14,12 +14,22 @@ from aiida_enatom.cli import utils
 @click.argument('pk', type=str)
 @click.option('--format', 'fmt', type=click.Choice(['xsf', 'cube']), default='xsf', show_default=True)
 @click.option('-o', '--output', 'directory', type=click.Path(file_okay=False), required=True, help='Output folder.')
+@click.option(
+    '--max-arrows',
+    type=click.IntRange(min=0),
+    default=4000,
+    show_default=True,
+    help='xsf only: arrows per vector-field file (W_j and B_j on a sub-grid); 0 writes no arrow files.',
+)
 @utils.with_dbenv()
-def cmd_export_enatom(pk, fmt, directory):
-    """Write v_j (eV) and |∇×W_j| (eV/Å) of each inequivalent atom of the enatom WorkChain PK to files.
+def cmd_export_enatom(pk, fmt, directory, max_arrows):
+    """Write v_j (eV), ∇×W_j (eV/Å), W_j (eV) and the density enatom of each inequivalent atom of PK to files.
 
-    xsf: one file per atom with grids rigid_<component> and backflow_norm_<component>; cube: one file per grid.
-    Components: total (V_loc+V_H+V_xc), hxc (V_H+V_xc) and bare (V_loc, rigid only).
+    Grids per atom: rigid_<c> and backflow_norm_<c>; the Coulomb-gauge vector potential W_<c>_x/y/z and
+    W_norm_<c> (directions: Cartesian components); with the density enatom density_rigid (ρ_j, e/Å³),
+    density_backflow_norm (|∇×B_j|, e/Å⁴) and B_x/y/z (e/Å³). Components c: total (V_loc+V_H+V_xc), hxc (V_H+V_xc)
+    and bare (V_loc, rigid only). xsf: one file per atom with all grids, and arrow files
+    `*_arrows_W_<c>.xsf`, `*_arrows_B.xsf` (XCrySDen dummy atoms X carrying the vectors); cube: one file per grid.
     """
     import numpy as np
     from aiida import orm
@@ -27,7 +37,8 @@ def cmd_export_enatom(pk, fmt, directory):
 
     from aiida_enatom.cli.summary_enatom import is_enatom_node
     from aiida_enatom.io.cube import write_cube
-    from aiida_enatom.io.xsf import write_xsf
+    from aiida_enatom.io.xsf import format_xsf_vector_field, subsample_vector_field, write_xsf
+    from aiida_enatom.numerics.helmholtz import coulomb_gauge_potential
 
     try:
         node = orm.load_node(pk)
@@ -50,21 +61,52 @@ def cmd_export_enatom(pk, fmt, directory):
     target = pathlib.Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = []
+    # unit of a grid by the longest matching name prefix
+    units = {
+        'rigid': 'eV',
+        'backflow': 'eV/A',
+        'W': 'eV',
+        'density_rigid': 'e/A^3',
+        'density_backflow': 'e/A^4',
+        'B': 'e/A^3',
+    }
+    density = node.outputs.density if 'density' in node.outputs else None
     for label in sorted(node.outputs.atoms):
-        rigid = node.outputs.atoms[label].rigid
-        backflow = node.outputs.atoms[label].backflow
+        outputs = node.outputs.atoms[label]
+        rigid, backflow = outputs.rigid, outputs.backflow
         grids = {f'rigid_{name}': rigid.get_array(name) for name in rigid.get_arraynames()}
+        vectors = {}
         for name in backflow.get_arraynames():
-            grids[f'backflow_norm_{name}'] = np.linalg.norm(backflow.get_array(name).astype(float), axis=0)
+            field = backflow.get_array(name).astype(float)
+            grids[f'backflow_norm_{name}'] = np.linalg.norm(field, axis=0)
+            if 'vector_potential' in outputs:
+                w = outputs.vector_potential.get_array(name).astype(float)
+            else:  # runs before the vector potential was stored: W follows from the (transverse) backflow alone
+                w = coulomb_gauge_potential(field, cell)
+            vectors[f'W_{name}'] = w
+        if density is not None and label in density:
+            grids['density_rigid'] = density[label].rigid.get_array('rigid')
+            grids['density_backflow_norm'] = np.linalg.norm(
+                density[label].backflow.get_array('backflow').astype(float), axis=0
+            )
+            vectors['B'] = density[label].backflow.get_array('vector_potential').astype(float)
+        for name, w in vectors.items():
+            grids.update({f'{name}_{axis}': w[k] for k, axis in enumerate('xyz')})
+            grids[f'{name.split("_")[0]}_norm{name[1:]}'] = np.linalg.norm(w, axis=0)
         kwargs = {'numbers': atomic_numbers, 'positions': positions}
         if fmt == 'xsf':
             path = target / f'enatom_{node.pk}_{label}.xsf'
-            write_xsf(path, grids, cell, comment=f'enatom {node.pk} {label} eV and eV/A', **kwargs)
+            write_xsf(path, grids, cell, comment=f'enatom {node.pk} {label} eV, eV/A, e/A^3, e/A^4', **kwargs)
             written.append(path)
+            for name, w in vectors.items() if max_arrows else ():
+                points, values = subsample_vector_field(w, cell, max_arrows=max_arrows)
+                path = target / f'enatom_{node.pk}_{label}_arrows_{name}.xsf'
+                path.write_text(format_xsf_vector_field(points, values, cell, **kwargs), encoding='utf-8')
+                written.append(path)
         else:
             for name, grid in grids.items():
                 path = target / f'enatom_{node.pk}_{label}_{name}.cube'
-                unit = 'eV/A' if name.startswith('backflow') else 'eV'
+                unit = next(u for key, u in sorted(units.items(), key=lambda i: -len(i[0])) if name.startswith(key))
                 write_cube(
                     path, grid, cell, comments=(f'aiida-enatom {node.pk} {label} {name}', f'{unit}; bohr'), **kwargs
                 )

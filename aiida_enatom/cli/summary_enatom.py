@@ -28,6 +28,10 @@ def summarise(node) -> dict[str, Any]:
         ``sum_rule_rigid_residual``, ``sum_rule_backflow_residual``, ``sum_rule_translational_residual``,
         ``linearity_error``, ``backflow_to_rigid_ratio_<El>`` and ``tail_<El>`` (eV, total local potential) per
         element, and ``atoms``: per ``atom_NN`` its site, element and backflow/rigid ratios (total, hxc, bare).
+        With the density enatom also the ``density_*`` keys of ``outputs.density.metrics`` (electron count, density
+        sum rules incl. the acoustic one, charge neutrality, per element ``density_backflow_to_rigid_ratio_<El>``,
+        ``density_min_shell_<El>`` (e/Å³) and its radius, ``density_negative_charge_<El>`` (e),
+        ``density_deformation_cubic_<El>`` (e/Å⁴, the sign of the deformation)) and ``density`` per atom in ``atoms``.
     """
     state = node.process_state.value if node.process_state is not None else None
     summary: dict[str, Any] = {
@@ -45,6 +49,9 @@ def summarise(node) -> dict[str, Any]:
     summary.update(metrics)
     if 'fft_grid' in outputs:
         summary['fft_grid'] = outputs.fft_grid.get_list()
+    density = outputs.density if 'density' in outputs else None
+    if density is not None and 'metrics' in density:
+        summary.update(density.metrics.get_dict())
     atoms = {}
     if 'atoms' in outputs:
         for label in sorted(outputs.atoms):
@@ -55,5 +62,19 @@ def summarise(node) -> dict[str, Any]:
                 'backflow_to_rigid': atom_metrics['backflow_to_rigid'],
                 'tail_eV': atom_metrics['tail'],
             }
+            if density is not None and label in density:
+                dm = density[label].metrics.get_dict()
+                atoms[label]['density'] = {
+                    key: dm[key]
+                    for key in (
+                        'backflow_to_rigid',
+                        'min_shell',
+                        'charge_neutrality',
+                        'backflow_cubic_dominant',
+                        'backflow_cubic_dominant_radius',
+                        'nearest_neighbour_distance',
+                        'rigid_charge_within_r_max',
+                    )
+                }
     summary['atoms'] = atoms
     return summary

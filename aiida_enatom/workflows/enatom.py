@@ -12,6 +12,7 @@ from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 
 from aiida_enatom.calculations.functions._enatom_nodes import FILPLOT
 from aiida_enatom.calculations.functions.collect_enatom_metrics import collect_enatom_metrics
+from aiida_enatom.calculations.functions.compute_density_enatom import compute_density_enatom
 from aiida_enatom.calculations.functions.compute_potential_derivatives import compute_potential_derivatives
 from aiida_enatom.calculations.functions.compute_radial_profile import compute_radial_profile
 from aiida_enatom.calculations.functions.compute_sum_rules import compute_sum_rules
@@ -26,6 +27,9 @@ __all__ = ('PLOT_NUMS', 'EnatomWorkChain')
 
 #: pp.x ``plot_num`` of the two potentials: V_loc + V_H + V_xc and the bare local pseudopotential V_loc.
 PLOT_NUMS: dict[str, int] = {'total': 1, 'bare': 2}
+
+#: pp.x ``plot_num`` of the valence (pseudo-)density, for the density enatom (``density_enatom`` input).
+DENSITY_PLOT_NUM: int = 0
 
 _NONLOCAL_NOTE = (
     'The grids hold the local potential only (pp.x plot_num 1 and 2): the non-local (projector) part of the '
@@ -70,7 +74,8 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     symmetry → SCF of the pristine and each displaced supercell (``PwBaseWorkChain``, fixed ``nr1..3``) → pp.x
     ``plot_num`` 1 (V_loc + V_H + V_xc) and 2 (bare V_loc) of each (``PpCalculation``, cube grids) → central
     differences completed by symmetry → Helmholtz split of V_loc+V_H+V_xc, V_H+V_xc and V_loc per atom → radial
-    profiles, tails and Ball's sum rules.
+    profiles, tails and Ball's sum rules; with ``density_enatom`` also pp.x ``plot_num`` 0 of the same SCFs and the
+    density enatom ∂n/∂R_j = −∇ρ_j + ∇×B_j (paper Eq. 4) with its sum rules and profiles.
     """
 
     @classmethod
@@ -120,6 +125,13 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             'which limit the derivatives to ~1e-3 relative precision).',
         )
         spec.input(
+            'density_enatom',
+            valid_type=orm.Bool,
+            default=lambda: orm.Bool(True),
+            help='Also extract the valence density (pp.x plot_num=0) of every supercell SCF (no new SCF) and compute '
+            'the density enatom ∂n/∂R_j = −∇ρ_j + ∇×B_j, returned under `density`.',
+        )
+        spec.input(
             'radial_bin_width',
             valid_type=orm.Float,
             default=lambda: orm.Float(0.05),
@@ -149,6 +161,7 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             cls.compute_derivatives,
             cls.decompose,
             cls.compute_sum_rules,
+            cls.compute_density,
             cls.results,
         )
 
@@ -170,8 +183,20 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             help=(
                 'Per inequivalent atom `atom_NN` (NN zero-padded, in supercell order): `rigid` (ArrayData '
                 'total/hxc/bare v_j in eV, float32), `backflow` (ArrayData total/hxc ∇×W_j in eV/Å, float32), '
+                '`vector_potential` (ArrayData total/hxc W_j in the Coulomb gauge ∇·W_j = 0, eV, float32), '
                 '`radial` (XyData v_j(r), Å and eV) and `metrics` '
                 '(Dict: backflow/rigid ratio, tail, linearity, sum rules). ' + _NONLOCAL_NOTE
+            ),
+        )
+        spec.output_namespace(
+            'density',
+            dynamic=True,
+            required=False,
+            help=(
+                'Only with density_enatom: `metrics` (Dict: electron count, density sum rules, charge neutrality, '
+                'per element backflow/rigid, most negative shell and deformation sign) and per inequivalent atom '
+                '`atom_NN`: `rigid` (ρ_j, e/Å³, ∫ρ_j = Z_j), `backflow` (∇×B_j in e/Å⁴ and the Coulomb-gauge B_j), '
+                '`radial` (XyData ρ_j(r) and the angular projections) and `metrics`.'
             ),
         )
         spec.output_namespace(
@@ -196,6 +221,7 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         spec.exit_code(407, 'ERROR_DECOMPOSITION_FAILED', message='The Helmholtz decomposition failed: {message}')
         spec.exit_code(408, 'ERROR_SUM_RULES_FAILED', message='The sum rules could not be evaluated: {message}')
         spec.exit_code(409, 'ERROR_MISSING_CUTOFF', message='The scf parameters define no ecutwfc/ecutrho.')
+        spec.exit_code(410, 'ERROR_DENSITY_FAILED', message='The density enatom failed: {message}')
 
     @classmethod
     def get_protocol_filepath(cls):
@@ -339,11 +365,17 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 return self.exit_codes.ERROR_SUB_PROCESS_FAILED_SCF.format(label=label)
         return None
 
+    def _plot_nums(self) -> dict[str, int]:
+        """The pp.x extractions per SCF: the two potentials and, with ``density_enatom``, the valence density."""
+        if self.inputs.density_enatom.value:
+            return {**PLOT_NUMS, 'density': DENSITY_PLOT_NUM}
+        return dict(PLOT_NUMS)
+
     def run_pp(self):
-        """Extract V_loc + V_H + V_xc (plot_num 1) and the bare V_loc (plot_num 2) of every supercell on its grid."""
+        """Extract V_loc + V_H + V_xc (plot_num 1), the bare V_loc (plot_num 2) and the density (0) of every SCF."""
         futures = {}
         for label in self.ctx.structures:
-            for component, plot_num in PLOT_NUMS.items():
+            for component, plot_num in self._plot_nums().items():
                 inputs = AttributeDict(self.exposed_inputs(PpCalculation, namespace='pp'))
                 inputs.parent_folder = self.ctx[f'scf_{label}'].outputs.remote_folder
                 inputs.parameters = orm.Dict({'INPUTPP': {'plot_num': plot_num}, 'PLOT': {'iflag': 3}})
@@ -359,9 +391,9 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
     def inspect_pp(self):
         """Check every pp.x run and that its grid is the fixed FFT grid."""
         expected = self.ctx.fft_grid.get_list()
-        self.ctx.potentials, self.ctx.cube_potentials = {}, {}
+        self.ctx.potentials, self.ctx.cube_potentials, self.ctx.densities = {}, {}, {}
         for label in self.ctx.structures:
-            for component in PLOT_NUMS:
+            for component in self._plot_nums():
                 key = f'{component}_{label}'
                 node = self.ctx[f'pp_{key}']
                 if not node.is_finished_ok:
@@ -370,7 +402,11 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 grid = list(data.get_shape('data'))
                 if grid != expected:
                     return self.exit_codes.ERROR_GRID_MISMATCH.format(label=key, grid=grid, expected=expected)
-                self.ctx.potentials[key] = node.outputs.retrieved if self.inputs.precise_grids.value else data
+                grid_node = node.outputs.retrieved if self.inputs.precise_grids.value else data
+                if component == 'density':
+                    self.ctx.densities[key] = grid_node
+                    continue
+                self.ctx.potentials[key] = grid_node
                 self.ctx.cube_potentials[key] = data
         return None
 
@@ -416,6 +452,26 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         self.report(f'sum rules (total): rigid {total["rigid"]:.3e}, backflow {total["backflow"]}')
         return None
 
+    def compute_density(self):
+        """The density enatom from the pp.x plot_num=0 grids of the same SCFs (calcfunction), if requested."""
+        if not self.inputs.density_enatom.value:
+            return None
+        pseudos = self.inputs.scf.pw.pseudos
+        charges = orm.Dict({kind: float(pseudos[kind].z_valence) for kind in pseudos})
+        try:
+            self.ctx.density = compute_density_enatom(
+                self.ctx.dataset, charges, self.inputs.radial_bin_width, **self.ctx.densities
+            )
+        except Exception as exception:  # noqa: BLE001
+            return self._failed('ERROR_DENSITY_FAILED', exception)
+        metrics = self.ctx.density['metrics']
+        self.report(
+            f'density enatom: {metrics["density_electrons"]:.4f} electrons, sum rules rigid '
+            f'{metrics["density_sum_rule_rigid_residual"]:.3e}, '
+            f'acoustic {metrics["density_sum_rule_translational_residual"]:.3e}'
+        )
+        return None
+
     def results(self):
         """Collect the metrics (calcfunction) and attach the outputs."""
         per_atom = {}
@@ -431,8 +487,15 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         for label, nodes in self.ctx.atoms.items():
             self.out(f'atoms.{label}.rigid', nodes['rigid'])
             self.out(f'atoms.{label}.backflow', nodes['backflow'])
+            self.out(f'atoms.{label}.vector_potential', nodes['vector_potential'])
             self.out(f'atoms.{label}.radial', nodes['profile'])
             self.out(f'atoms.{label}.metrics', metrics[label])
+        if 'density' in self.ctx:
+            self.out('density.metrics', self.ctx.density['metrics'])
+            for key, node in self.ctx.density.items():
+                if key.startswith('atom_'):
+                    label, name = key[: len('atom_00')], key[len('atom_00_') :]
+                    self.out(f'density.{label}.{name}', node)
         if self.inputs.keep_potentials.value:
             for key, node in self.ctx.cube_potentials.items():
                 self.out(f'potentials.{key}', node)

@@ -10,7 +10,7 @@ from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.io.qe_filplot import parse_filplot
 from aiida_enatom.numerics.displacements import DisplacementSet
 
-__all__ = ('FILPLOT', 'RY_TO_EV', 'displacement_set', 'kind_numbers', 'potential_grid')
+__all__ = ('FILPLOT', 'RY_TO_EV', 'density_grid', 'displacement_set', 'kind_numbers', 'potential_grid')
 
 #: Name of pp.x's full-precision intermediate file in a ``PpCalculation``'s folder.
 FILPLOT = 'aiida.filplot'
@@ -39,8 +39,18 @@ def displacement_set(dataset: orm.Dict) -> DisplacementSet:
     )
 
 
+def density_grid(node: orm.ArrayData | orm.FolderData, cell: np.ndarray, name: str) -> np.ndarray:
+    """Return a pp.x ``plot_num=0`` valence density grid in e/Å³ (pp.x writes e/bohr³); as :func:`potential_grid`."""
+    return _pp_grid(node, cell, name) / BOHR_TO_ANGSTROM**3
+
+
 def potential_grid(node: orm.ArrayData | orm.FolderData, cell: np.ndarray, name: str) -> np.ndarray:
-    """Return a pp.x potential grid in eV after checking that its cell is ``cell`` (rows, Å).
+    """Return a pp.x potential grid in eV after checking that its cell is ``cell`` (rows, Å); see :func:`_pp_grid`."""
+    return _pp_grid(node, cell, name) * RY_TO_EV
+
+
+def _pp_grid(node: orm.ArrayData | orm.FolderData, cell: np.ndarray, name: str) -> np.ndarray:
+    """Return a pp.x grid in pp.x's units (Ry or e/bohr³) after checking that its cell is ``cell`` (rows, Å).
 
     Parameters
     ----------
@@ -71,4 +81,4 @@ def potential_grid(node: orm.ArrayData | orm.FolderData, cell: np.ndarray, name:
             f'the cell of potential {name} (grid {data.shape}) differs from the supercell by up to '
             f'{difference:.3g} Å: all grids must belong to the same supercell'
         )
-    return data * RY_TO_EV
+    return data

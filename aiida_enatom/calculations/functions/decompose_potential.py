@@ -6,7 +6,7 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from aiida_enatom.numerics.helmholtz import helmholtz_decompose
+from aiida_enatom.numerics.helmholtz import coulomb_gauge_potential, helmholtz_decompose, spectral_curl
 
 #: Storage dtype of the rigid and backflow grids (ArrayData stores .npy files; float32 halves their size).
 STORAGE_DTYPE = np.float32
@@ -30,16 +30,33 @@ def decompose_potential(derivatives: orm.ArrayData, dataset: orm.Dict, atom: orm
     dict
         ``rigid``: ArrayData ``total``, ``hxc``, ``bare`` = v_j (n1, n2, n3) in eV, float32, zero mean;
         ``backflow``: ArrayData ``total``, ``hxc`` = ∇×W_j (3, n1, n2, n3) in eV/Å, float32;
-        ``decomposition``: Dict of norms per component (eV/Å) and ``backflow_to_rigid`` = ‖∇×W‖/‖∇v‖.
+        ``vector_potential``: ArrayData ``total``, ``hxc`` = W_j (3, n1, n2, n3) in eV, float32, in the Coulomb gauge
+        ∇·W_j = 0 with zero mean (:func:`~aiida_enatom.numerics.helmholtz.coulomb_gauge_potential`);
+        ``decomposition``: Dict of norms per component (eV/Å), ``backflow_to_rigid`` = ‖∇×W‖/‖∇v‖, the RMS of W (eV)
+        and ``backflow_nyquist_fraction`` = ‖backflow − ∇×W‖/‖backflow‖, the share of the backflow on the Nyquist
+        planes of an even grid (grid-scale content).
     """
     cell = np.array(dataset['supercell_cell'])
     total = derivatives.get_array(f'total_{atom.value}')
     bare = derivatives.get_array(f'bare_{atom.value}')
-    rigid, backflow, norms = orm.ArrayData(), orm.ArrayData(), {}
+    rigid, backflow, vector_potential, norms = orm.ArrayData(), orm.ArrayData(), orm.ArrayData(), {}
     for component, field in (('total', total), ('hxc', total - bare), ('bare', bare)):
         parts = helmholtz_decompose(field, cell)
         rigid.set_array(component, parts.rigid.astype(STORAGE_DTYPE))
+        extra = {}
         if component != 'bare':
             backflow.set_array(component, parts.backflow.astype(STORAGE_DTYPE))
-        norms[component] = {**parts.norms(), 'mean_vector': parts.mean.tolist()}
-    return {'rigid': rigid, 'backflow': backflow, 'decomposition': orm.Dict(norms)}
+            w = coulomb_gauge_potential(field, cell)
+            vector_potential.set_array(component, w.astype(STORAGE_DTYPE))
+            extra['vector_potential_rms'] = float(np.sqrt(np.mean(np.sum(w**2, axis=0))))
+            # share of the backflow on the Nyquist planes (grid-scale content that no W reproduces)
+            back_norm = float(np.linalg.norm(parts.backflow))
+            residue = float(np.linalg.norm(parts.backflow - spectral_curl(w, cell)))
+            extra['backflow_nyquist_fraction'] = residue / back_norm if back_norm > 0 else 0.0
+        norms[component] = {**parts.norms(), **extra, 'mean_vector': parts.mean.tolist()}
+    return {
+        'rigid': rigid,
+        'backflow': backflow,
+        'vector_potential': vector_potential,
+        'decomposition': orm.Dict(norms),
+    }
