@@ -12,14 +12,21 @@ __all__ = ('merge_ph_restarts', 'merge_restart_parameters')
 _DYNMAT = re.compile(r'dynamical_matrix_(\d+)$')
 
 
+def _complete(value) -> bool:
+    """Whether a parsed ``dynamical_matrix_<n>`` holds the frequencies of a finished q-point."""
+    return isinstance(value, dict) and bool(value.get('frequencies'))
+
+
 def merge_restart_parameters(outputs: list[dict]) -> dict:
     """Merge the parsed outputs of consecutive ph.x runs over one q-grid (each a recover restart of the one before).
 
     aiida-quantumespresso's ``merge_ph_outputs`` counts q-points by summing each run's list of irreducible
     representations, which is right when each run prints only the q-points it computes (a convergence restart) but
     counts q-points twice when a run was killed after finishing some and the restart prints them again. Here each
-    ``dynamical_matrix_<iq>`` (indexed by its file, so the same q has the same key in every run) is taken from the
-    last run that holds it complete (with ``mode_symmetry``), and the q-points are counted from those.
+    ``dynamical_matrix_<n>`` (keyed by the position of its file in ``DYN_MAT``, so the same q has the same key in every
+    run of one grid) is taken from the last run that holds it with frequencies, and the q-points are counted from
+    those. ``mode_symmetry`` is not required: the parser attaches it by ph.x's q index, which differs from the file
+    position in a ``start_q = last_q`` run.
 
     Parameters
     ----------
@@ -42,15 +49,13 @@ def merge_restart_parameters(outputs: list[dict]) -> dict:
         wall_time += output.pop('wall_time_seconds', 0) or 0
         listed = output.pop('number_of_irr_representations_for_each_q', [])
         complete = sorted(
-            int(match.group(1))
-            for key, value in output.items()
-            if (match := _DYNMAT.match(key)) and isinstance(value, dict) and 'mode_symmetry' in value
+            int(match.group(1)) for key, value in output.items() if (match := _DYNMAT.match(key)) and _complete(value)
         )
         # The irreps lines a run prints end with the q-points it computed: align them with its last complete matrices.
         for index, count in zip(complete[::-1], listed[::-1], strict=False):
             irreps[index] = count
         for key, value in output.items():
-            if _DYNMAT.match(key) and not (isinstance(value, dict) and 'mode_symmetry' in value):
+            if _DYNMAT.match(key) and not _complete(value):
                 continue
             merged[key] = value
     indices = sorted(int(match.group(1)) for key in merged if (match := _DYNMAT.match(key)) and match.group(1) != '0')

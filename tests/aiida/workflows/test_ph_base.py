@@ -455,9 +455,11 @@ def killed_run(computer, al_scf_la2f, tmp_path_factory):
     return node
 
 
-def _dynmat(q: int, complete: bool = True) -> dict:
-    value = {'q_point': [0.0, 0.0, q / 10], 'frequencies': [float(q)] * 3}
+def _dynmat(q: int, complete: bool = True, labelled: bool = True) -> dict:
+    value = {'q_point': [0.0, 0.0, q / 10]}
     if complete:
+        value['frequencies'] = [float(q)] * 3
+    if labelled:
         value['mode_symmetry'] = ['A'] * 3
     return value
 
@@ -487,6 +489,10 @@ def test_merge_restart_parameters_counts_each_q_once():
     # A q-point whose only matrix is incomplete (the run stopped inside it) is not counted.
     stopped = {'dynamical_matrix_1': _dynmat(1), 'dynamical_matrix_2': _dynmat(2, complete=False)}
     assert merge_restart_parameters([stopped])['number_of_qpoints'] == 1
+    # A start_q = last_q = 2 run keys its matrix by file position (1) but its symmetry labels by q index (2): the
+    # matrix has frequencies but no mode_symmetry, and still counts (one q-point, as the run asked).
+    one_q = {'dynamical_matrix_1': _dynmat(2, labelled=False), 'number_of_irr_representations_for_each_q': [2]}
+    assert merge_restart_parameters([one_q, one_q])['number_of_qpoints'] == 1
 
 
 def test_was_interrupted():
