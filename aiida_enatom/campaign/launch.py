@@ -15,6 +15,9 @@ submitted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +32,18 @@ from aiida_enatom.results.query import POINT_TYPE, SWEEP_TYPE
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
 
-__all__ = ('FINISHED_STATUSES', 'LaunchPlan', 'SweepPlan', 'execute_plan', 'local_runner', 'plan_campaign')
+__all__ = (
+    'FINISHED_STATUSES',
+    'InProcessController',
+    'LaunchPlan',
+    'SweepPlan',
+    'execute_plan',
+    'kill_on_interrupt',
+    'local_runner',
+    'plan_campaign',
+    'run_in_process',
+    'settle_killed',
+)
 
 #: Point states that count as done: a relaunch reuses them.
 FINISHED_STATUSES = ('ok', 'unstable', 'sum_rule_failed')
@@ -263,13 +277,16 @@ def execute_plan(
             )
         return submitted
 
+    tops: list = []  # the sweeps started here (Ctrl-C kills every process of this interpreter, these included)
+
     async def run_all() -> None:
         active: dict[asyncio.Future, tuple[int, int]] = {}
         load = plan.active_load
         while queue or active:
-            while queue and (load == 0 or load + load_of(queue[0]) <= max_active):
+            while queue and not interrupted and (load == 0 or load + load_of(queue[0]) <= max_active):
                 sweep = queue.pop(0)
                 process = runner.instantiate_process(sweep.builder.process_class, **sweep.builder._inputs(prune=True))
+                tops.append(process)
                 _tag(process.node, sweep, group, in_process=True)
                 task = runner.loop.create_task(process.step_until_terminated())
                 active[task] = (process.node.pk, load_of(sweep))
@@ -288,7 +305,12 @@ def execute_plan(
                 node = orm.load_node(pk)
                 on_event(f'SweepWorkChain<{pk}> {node.process_state.value} (exit status {node.exit_status})')
 
-    runner.run_until_complete(asyncio.ensure_future(run_all(), loop=runner.loop))
+    with kill_on_interrupt(runner) as interrupted:
+        runner.run_until_complete(asyncio.ensure_future(run_all(), loop=runner.loop))
+    if interrupted:
+        settle_killed(runner)
+        on_event(f'interrupted: killed SweepWorkChain {", ".join(f"<{t.node.pk}>" for t in tops)} and their QE jobs')
+        raise KeyboardInterrupt
     return submitted
 
 
@@ -299,17 +321,194 @@ def local_runner():
     runner for a communicator would wait for a broker that is not there. The runner is installed as the global one,
     so that calcfunctions and sub-processes run on it too; a global runner that already exists (a test session's, or
     one made before in this process) is reused rather than replaced.
-    Processes run this way stop with this Python process (Ctrl-C); ``verdi process kill`` cannot reach them.
+
+    Without a broker aiida-core cannot pass a kill on to the sub-processes (``Process.kill`` sends it through the
+    runner's controller), so Ctrl-C would kill the top process and leave its CalcJobs and their QE programs running.
+    The runner gets an :class:`InProcessController` instead, which kills the live sub-process objects of this Python
+    process directly: each CalcJob then cancels its scheduler job (the direct scheduler kills the job's process
+    tree, i.e. mpirun and pw.x), and every node ends as killed.
     """
     from aiida.manage import get_manager
 
     manager = get_manager()
     existing = getattr(manager, '_runner', None)  # aiida-core has no public "is there a runner yet" call
     if existing is not None and not existing.is_closed():
-        return existing  # e.g. the runner of a test session, or one this process already made
-    runner = manager.create_runner(communicator=None)
-    manager.set_runner(runner)
+        runner = existing  # e.g. the runner of a test session, or one this process already made
+    else:
+        runner = manager.create_runner(communicator=None)
+        manager.set_runner(runner)
+    if runner.controller is None:
+        InProcessController.install(runner)
     return runner
+
+
+class InProcessController:
+    """The part of a process controller that ``Process.kill`` uses, for processes that live in this interpreter.
+
+    :meth:`install` wraps the runner's ``instantiate_process`` so that every process it creates (top-level runs,
+    sub-processes a WorkChain submits) is registered by PK; :meth:`kill_process` kills a registered process that is
+    still alive.
+    """
+
+    def __init__(self, runner) -> None:
+        self._runner = runner
+        self._processes: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+    @classmethod
+    def install(cls, runner) -> InProcessController:
+        """Attach a controller to ``runner`` (which has none) and register the processes it instantiates."""
+        controller = cls(runner)
+        instantiate = runner.instantiate_process
+
+        def instantiate_and_register(process, **inputs):
+            instance = instantiate(process, **inputs)
+            controller.register(instance)
+            return instance
+
+        runner.instantiate_process = instantiate_and_register
+        runner._controller = controller  # read by Process.kill through the public `runner.controller`
+        return controller
+
+    def register(self, process) -> None:
+        """Remember ``process`` (weakly) under its node's PK."""
+        if process.node.pk is not None:
+            self._processes[process.node.pk] = process
+
+    def active(self) -> list:
+        """Return the registered processes that have not terminated."""
+        return [process for process in list(self._processes.values()) if not process.has_terminated()]
+
+    def kill_all(self, msg_text: str) -> None:
+        """Kill every registered process that has not terminated, callers before the processes they called.
+
+        Run it as an event-loop callback. A caller killed first ends at once without reacting to its children's end
+        (no ``inspect`` step turns the kill into a failure); each CalcJob is killed by :meth:`_kill_calcjob`. A
+        process whose kill is already under way is left alone.
+        """
+        for process in sorted(self.active(), key=lambda process: process.node.pk):
+            self._kill(process, msg_text)
+
+    def _kill(self, process, msg_text: str | None):
+        if process.has_terminated() or process.is_killing:
+            return True
+        from aiida.orm import CalcJobNode
+
+        if isinstance(process.node, CalcJobNode):
+            return self._runner.loop.create_task(self._kill_calcjob(process, msg_text))
+        try:
+            return process.kill(msg_text=msg_text)
+        except Exception as exception:  # noqa: BLE001 - go on with the others; the node says what happened
+            process.node.logger.error(f'while killing after an interrupt: {exception}')
+            return False
+
+    @staticmethod
+    async def _kill_calcjob(process, msg_text: str | None) -> bool:
+        """Cancel the CalcJob's scheduler job (awaited on the running loop), then kill the process itself.
+
+        ``CalcJob.kill`` would wait for the cancellation by running the loop again from inside it, which aiida-core
+        2.9 refuses while the loop runs; the direct scheduler's cancellation kills the job's process tree.
+        """
+        from aiida.engine.processes.calcjobs.tasks import task_kill_job
+
+        if process.node.get_job_id() is not None:
+            try:
+                await process._launch_task(task_kill_job, process.node, process.runner.transport)
+            except Exception as exception:  # noqa: BLE001 - the job may have ended; the process is killed anyway
+                process.node.logger.error(f'while cancelling the scheduler job after an interrupt: {exception}')
+        return bool(process.has_terminated() or process.kill(msg_text=msg_text, force_kill=True))
+
+    def kill_process(self, pid: int, msg_text: str | None = None, **_) -> asyncio.Future:
+        """Kill the live process with PK ``pid`` (its CalcJob's scheduler job and its own sub-processes too).
+
+        Returns
+        -------
+        asyncio.Future
+            Resolves to whether the process is killed (``True`` also when it had already terminated or is not
+            in this interpreter: nothing is left to stop here).
+        """
+        future = self._runner.loop.create_future()
+        process = self._processes.get(pid)
+        if process is None:
+            future.set_result(True)
+            return future
+        result = self._kill(process, msg_text)
+        if asyncio.isfuture(result):
+            result.add_done_callback(lambda done: future.done() or future.set_result(bool(done.result())))
+        else:
+            future.set_result(bool(result))
+        return future
+
+
+def settle_killed(runner, timeout: float = 60.0) -> None:
+    """Run the event loop until every process registered by the runner's :class:`InProcessController` terminated.
+
+    After a kill the top process ends first; its sub-processes reach their killed state on the next loop turns,
+    which must happen before this Python process exits, or their nodes would stay "waiting" in the database.
+    """
+    controller = runner.controller
+    if not isinstance(controller, InProcessController):
+        return
+
+    async def wait() -> None:
+        deadline = runner.loop.time() + timeout
+        while controller.active() and runner.loop.time() < deadline:
+            await asyncio.sleep(0.1)
+
+    runner.run_until_complete(asyncio.ensure_future(wait(), loop=runner.loop))
+
+
+@contextlib.contextmanager
+def kill_on_interrupt(runner):
+    """Turn SIGINT/SIGTERM into a kill of every live process of ``runner`` (:class:`InProcessController`).
+
+    aiida-core's own interrupt handler of ``run`` kills the top process only: a process killed while it waits ends
+    at once, and ``Process.kill`` then skips its children. So every registered process that has not terminated is
+    killed here (:meth:`InProcessController.kill_all`), and each CalcJob cancels its scheduler job. A second
+    interrupt while the kill is under way is ignored, so that the kill is not cut short. Yields the list of signals
+    received (empty unless interrupted).
+    """
+    controller = runner.controller
+    interrupted: list[int] = []
+
+    def handler(signum, _frame):
+        if interrupted:
+            return
+        interrupted.append(signum)
+        message = f'killed by {signal.Signals(signum).name} of the launching command'
+        if isinstance(controller, InProcessController):
+            # on the event loop, between two callbacks: a kill run inside the handler could interrupt a database
+            # transaction of the step that was running when the signal came
+            runner.loop.call_soon_threadsafe(controller.kill_all, message)
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield interrupted
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def run_in_process(builder):
+    """Run ``builder`` in this interpreter until it terminates; Ctrl-C kills it and everything it started.
+
+    Returns
+    -------
+    aiida.orm.ProcessNode
+        The node of the process: finished, or killed after an interrupt (its sub-processes and their scheduler jobs
+        killed too, see :func:`kill_on_interrupt`).
+    """
+    from plumpy.exceptions import KilledError
+
+    runner = local_runner()
+    process = runner.instantiate_process(builder)
+    with kill_on_interrupt(runner) as interrupted:
+        try:
+            runner.run_until_complete(asyncio.ensure_future(process.step_until_terminated(), loop=runner.loop))
+        except (KilledError, asyncio.CancelledError):
+            pass
+    if interrupted or process.node.is_killed:
+        settle_killed(runner)
+    return process.node
 
 
 def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group, *, in_process: bool = False) -> None:

@@ -75,8 +75,14 @@ def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None
         _check_daemon()
     from aiida_enatom.cli.logs import explain_expected_messages
 
-    with explain_expected_messages():
-        execute_plan(plan, max_active=max_active or campaign.max_active, daemon=daemon, on_event=echo.echo_report)
+    try:
+        with explain_expected_messages():
+            execute_plan(plan, max_active=max_active or campaign.max_active, daemon=daemon, on_event=echo.echo_report)
+    except KeyboardInterrupt:
+        echo.echo_critical(
+            f'interrupted: the sweeps started here and their QE jobs were killed; run `campaign launch` again to '
+            f'resume (finished points are reused), see `aiida-enatom campaign status {plan.group_label}`'
+        )
     echo.echo_success(f'campaign {plan.group_label!r}: see `aiida-enatom campaign status {plan.group_label}`')
     echo.echo(plan.group_label)
 

@@ -120,7 +120,7 @@ def _require_profile() -> None:
 
 def launch_process(builder, daemon: bool) -> None:
     """Run ``builder`` in-process (printing its PK when done) or submit it to the daemon (printing the PK)."""
-    from aiida.engine import run_get_node, submit
+    from aiida.engine import submit
 
     process_name = builder.process_class.__name__
     if daemon:
@@ -134,11 +134,10 @@ def launch_process(builder, daemon: bool) -> None:
         echo.echo_success(f'submitted {process_name}<{node.pk}> to the daemon')
         echo.echo(str(node.pk))
         return
-    from aiida_enatom.campaign.launch import local_runner
+    from aiida_enatom.campaign.launch import run_in_process
 
     echo.echo_report(f'running {process_name} in this process; this can take a while')
-    local_runner()
-    _, node = run_get_node(builder)
+    node = run_in_process(builder)  # Ctrl-C kills it, its sub-processes and their QE jobs
     if not node.is_finished_ok:
         echo.echo_critical(failure_message(node))
     echo.echo_success(f'{process_name}<{node.pk}> finished ok')
