@@ -1,0 +1,103 @@
+"""Print, as one JSON line, the state of a campaign in a profile: sweeps, points with their records, CalcJobs.
+
+Usage: ``python campaign_probe.py PROFILE GROUP``; run with ``AIIDA_PATH`` set (the fault tests call it in a
+subprocess, so that the pytest process never loads the production profile). Every CalcJob is attributed to the
+pressure point (or, for the vc-relaxes, the sweep) that called it, through its chain of callers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+POINT_LABEL = 'PressurePointWorkChain'
+SWEEP_LABEL = 'SweepWorkChain'
+
+
+def _owner(node) -> tuple[str, str | None, float | None, int | None]:
+    """Return (kind, candidate, pressure, pk) of the point or sweep that ``node`` runs for."""
+    caller = node.caller
+    while caller is not None:
+        if caller.process_label == POINT_LABEL:
+            extras = caller.base.extras
+            return 'point', extras.get('enatom_candidate', None), extras.get('enatom_pressure_GPa', None), caller.pk
+        if caller.process_label == SWEEP_LABEL:
+            return 'sweep', caller.base.extras.get('enatom_candidate', None), None, caller.pk
+        caller = caller.caller
+    return 'none', None, None, None
+
+
+def _state(node) -> str | None:
+    return node.process_state.value if node.process_state else None
+
+
+def main() -> None:
+    """Load the profile and print the campaign's state."""
+    from aiida import load_profile, orm
+
+    profile, group_label = sys.argv[1], sys.argv[2]
+    load_profile(profile)
+    group = orm.load_group(group_label)
+    sweeps, points = [], []
+    for node in group.nodes:
+        if not isinstance(node, orm.WorkChainNode):
+            continue
+        extras = node.base.extras
+        entry = {
+            'pk': node.pk,
+            'candidate': extras.get('enatom_candidate', None),
+            'state': _state(node),
+            'exit_status': node.exit_status,
+            'exit_message': node.exit_message,
+        }
+        if node.process_label == SWEEP_LABEL:
+            sweeps.append(entry)
+        elif node.process_label == POINT_LABEL:
+            entry['pressure'] = extras.get('enatom_pressure_GPa', None)
+            entry['status'] = extras.get('enatom_status', None)
+            record = node.outputs.results.get_dict() if 'results' in node.outputs else None
+            entry['record'] = record
+            if record is not None:
+                query = orm.QueryBuilder()
+                query.append(orm.Dict, filters={'id': node.outputs.results.pk}, tag='record')
+                query.append(orm.CalcJobNode, with_descendants='record', project='attributes.process_label')
+                entry['record_ancestors'] = sorted({label for (label,) in query.all()})
+            points.append(entry)
+    sweep_pks = {sweep['pk'] for sweep in sweeps}
+    calcjobs = []
+    query = orm.QueryBuilder().append(orm.CalcJobNode)
+    for (node,) in query.iterall():
+        kind, candidate, pressure, owner = _owner(node)
+        top = node.caller
+        while top is not None and top.pk not in sweep_pks:
+            top = top.caller
+        if top is None:
+            continue  # not part of this campaign
+        parent = node.inputs.parent_folder.creator.pk if 'parent_folder' in node.inputs else None
+        parameters = node.inputs.parameters.get_dict() if 'parameters' in node.inputs else {}
+        calcjobs.append(
+            {
+                'pk': node.pk,
+                'label': node.process_label,
+                'caller_label': node.caller.process_label if node.caller else None,
+                'state': _state(node),
+                'exit_status': node.exit_status,
+                'job_id': node.get_job_id(),
+                'scheduler_state': node.get_scheduler_state().value if node.get_scheduler_state() else None,
+                'workdir': node.get_remote_workdir(),
+                'owner': kind,
+                'owner_pk': owner,
+                'candidate': candidate,
+                'pressure': pressure,
+                'parent_calc': parent,
+                'recover': parameters.get('INPUTPH', {}).get('recover'),
+                'max_seconds': parameters.get('INPUTPH', {}).get('max_seconds'),
+                'walltime': node.get_option('max_wallclock_seconds'),
+            }
+        )
+    terminated = bool(sweeps) and all(sweep['state'] in ('finished', 'excepted', 'killed') for sweep in sweeps)
+    print(json.dumps({'sweeps': sweeps, 'points': points, 'calcjobs': calcjobs, 'terminated': terminated}))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,465 @@
+"""Faults a cluster inflicts, injected into one real campaign on PostgreSQL + RabbitMQ + daemon + SLURM.
+
+The module starts its own PostgreSQL (``initdb`` in a temporary folder, free loopback port), RabbitMQ (temporary data
+folder, own node name and port) and single-node SLURM (:class:`LocalSlurm`, free ports), makes a production profile
+on them with aiida-enatom's setup code and a ``core.slurm`` computer with ``aiida-enatom setup computer``, starts a
+2-worker daemon, and submits one tiny campaign (fcc Al, ``test`` protocol) with ``campaign launch --daemon``. Every
+CalcJob goes through ``sbatch``. While it runs, the driver fixture injects, in this order:
+
+1. **daemon SIGKILL**: the circus arbiter and all its workers are SIGKILLed once a CalcJob is in SLURM, then the
+   daemon is started again;
+2. **RabbitMQ stop/start**: the broker's Erlang VM is stopped by PID (SIGTERM) for 15 s and started again on the same
+   data folder while a CalcJob is running;
+3. **ph.x SIGKILL**: the ph.x of the ``Al-ok`` point that starts ph.x first is SIGKILLed through its PID once it has
+   converged at least two representations (``handle_interrupted``, exit 312, must restart it with ``recover``);
+
+and the campaign file carries two more faults: ``Al-wall``, whose ph.x has a 60 s SLURM time limit and a ph.x
+``max_seconds`` above it, so that SLURM kills it (exit 120, ``handle_scheduler_out_of_walltime``), and ``Al-nc``,
+whose SCF may take one electronic step only (``electron_maxstep 1``) and two PwBaseWorkChain iterations.
+
+Every service is stopped by the PID recorded when it started; nothing of the machine-wide services is used. No
+mocks: all of it is real QE, SLURM, RabbitMQ and PostgreSQL. The numbers measured are printed and collected in
+``docs/cluster.md`` ("Failures we test").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import pathlib
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from tests.production.cluster import (
+    PrivatePostgres,
+    PrivateRabbitMQ,
+    daemon_pids,
+    free_port,
+    kill_pid,
+    setup_production_profile,
+)
+from tests.production.helpers import enatom, environment, short_tempdir, verdi
+
+pytestmark = [pytest.mark.requires_broker, pytest.mark.slow]
+
+HERE = pathlib.Path(__file__).resolve().parent
+REFERENCE = HERE.parents[0] / 'fixtures' / 'faults' / 'reference_records.json'
+GROUP = 'faults'
+WORKERS = 2
+CAMPAIGN_TIMEOUT = 45 * 60
+#: Seconds for `verdi daemon start` (the workers answering): 3-5 s on an idle 2-core machine, >10 min on a loaded one.
+DAEMON_TIMEOUT = 1800
+#: Record values compared with the embedded-profile run of the same points: key -> (relative, absolute) tolerance.
+#: Al's λ (0.18-0.34) puts Tc at 1e-5-0.3 K, where Tc moves by ~2 % per 1e-3 of λ: Tc to 5 % or 1 mK.
+COMPARED = {
+    'pressure_GPa': (2e-3, 0.0),
+    'lambda': (2e-3, 0.0),
+    'area_meV': (2e-3, 0.0),
+    'tc_allen_dynes_K': (5e-2, 1e-3),
+    'tc_eliashberg_K': (5e-2, 1e-3),
+}
+CLI = (sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()')
+ENV_LINES = ('OMP_NUM_THREADS=1', 'OMPI_ALLOW_RUN_AS_ROOT=1', 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1')
+
+CAMPAIGN = {
+    'name': GROUP,
+    'protocol': 'test',
+    'max_active': 10,
+    'require_hydrogen': False,
+    'codes': {role: f'{role}@slurm' for role in ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')},
+    'candidates': [
+        {'label': 'Al-ok', 'prototype': 'Al', 'pressures': [10.0, 30.0]},
+        {
+            'label': 'Al-wall',
+            'prototype': 'Al',
+            'lattice_constant': 4.05,  # a campaign refuses the same structure twice
+            'pressures': [20.0],
+            'overrides': {
+                'alpha2f': {
+                    'ph': {
+                        'max_iterations': 10,
+                        'ph': {
+                            'metadata': {'options': {'max_wallclock_seconds': 60}},
+                            'parameters': {'INPUTPH': {'max_seconds': 200}},
+                        },
+                    }
+                }
+            },
+        },
+        {
+            'label': 'Al-nc',
+            'prototype': 'Al',
+            'lattice_constant': 4.06,
+            'pressures': [20.0],
+            'overrides': {
+                'alpha2f': {'scf': {'max_iterations': 2, 'pw': {'parameters': {'ELECTRONS': {'electron_maxstep': 1}}}}}
+            },
+        },
+    ],
+}
+
+
+def _missing_programs() -> list[str]:
+    from tests.aiida.setup.local_slurm import missing_binaries
+
+    missing = missing_binaries()
+    for name in ('rabbitmq-server', 'rabbitmqctl', 'pw.x', 'ph.x'):
+        if shutil.which(name, path=os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin'])) is None:
+            missing.append(name)
+    if not pathlib.Path('/usr/lib/postgresql').is_dir():
+        missing.append('postgresql')
+    return missing
+
+
+class Stack:
+    """The running services, profile and campaign of the module, and what the driver measured."""
+
+    def __init__(self, root: pathlib.Path) -> None:
+        self.root = root
+        self.aiida_path = root / 'aiida'
+        self.profile = f'faults-{secrets.token_hex(3)}'
+        self.postgres = PrivatePostgres(root / 'pg', free_port())
+        self.rabbitmq = PrivateRabbitMQ(root / 'rmq', free_port(), f'enatom{secrets.token_hex(3)}@localhost')
+        self.slurm = None
+        self.timings: dict[str, float] = {}
+        self.events: dict = {}
+        self.state: dict = {}
+        self.status_output = ''
+
+    # -- processes in the profile (subprocesses with AIIDA_PATH, SLURM_CONF) --------------------------------------
+    def env(self) -> dict[str, str]:
+        env = environment(self.aiida_path)
+        env['SLURM_CONF'] = str(self.slurm.conf)
+        env['RABBITMQ_NODENAME'] = self.rabbitmq.node_name
+        return env
+
+    def run(self, command: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ['nice', '-n', '10', *command],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def probe(self) -> dict:
+        """Return the campaign's state (see ``campaign_probe.py``)."""
+        proc = self.run([sys.executable, str(HERE / 'campaign_probe.py'), self.profile, GROUP], timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    def daemon_start(self) -> float:
+        """Start the daemon (``WORKERS`` workers) with ``SLURM_CONF`` in its environment; return the seconds taken."""
+        start = time.monotonic()
+        verdi_bin = str(pathlib.Path(sys.executable).parent / 'verdi')
+        proc = self.run(
+            [verdi_bin, '-p', self.profile, 'daemon', 'start', '--timeout', str(DAEMON_TIMEOUT), str(WORKERS)],
+            timeout=DAEMON_TIMEOUT + 120,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return time.monotonic() - start
+
+    def daemon_kill(self) -> dict:
+        """SIGKILL the circus arbiter and every child of it (workers, stats); return what was killed."""
+        arbiter, workers = daemon_pids(self.aiida_path, self.profile)
+        assert arbiter is not None and workers, (arbiter, workers)
+        children = _children(arbiter)
+        os.kill(arbiter, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in [arbiter, *children]:
+            kill_pid(pid, signal.SIGKILL, timeout=10)
+        return {'arbiter': arbiter, 'workers': workers, 'children': children}
+
+    def save(self) -> None:
+        """Write timings, events, state and status to ``$ENATOM_FAULTS_DUMP`` if set (the stack folder is deleted)."""
+        dump = os.environ.get('ENATOM_FAULTS_DUMP')
+        if dump:
+            record = {'timings': self.timings, 'events': self.events, 'state': self.state, 'status': self.status_output}
+            pathlib.Path(dump).write_text(json.dumps(record, default=str))
+
+    def wait(self, predicate, timeout: float, what: str, interval: float = 5.0):
+        """Poll :meth:`probe` until ``predicate(state)`` returns something truthy; return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.state = self.probe()
+            result = predicate(self.state)
+            if result:
+                return result
+            if self.state['terminated'] or time.monotonic() > deadline:
+                raise AssertionError(f'{what}: not reached (terminated={self.state["terminated"]})')
+            time.sleep(interval)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int((entry / 'stat').read_text().split(')')[-1].split()[1]) == pid:
+                    children.append(int(entry.name))
+    return children
+
+
+def _profile_processes(profile: str) -> list[int]:
+    """Return the PIDs of ``verdi -p PROFILE daemon ...`` processes (``profile`` is this module's random name)."""
+    pids = []
+    for entry in pathlib.Path('/proc').iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                argv = (entry / 'cmdline').read_bytes().decode(errors='replace').split('\0')
+                zombie = (entry / 'stat').read_text().split(')')[-1].split()[0] == 'Z'
+                if 'daemon' in argv and profile in argv and not zombie:
+                    pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def _qe_pid(executable: str, workdir: str) -> int | None:
+    """Return the PID of the ``executable`` (e.g. ph.x) process running in ``workdir``, if any."""
+    for entry in pathlib.Path('/proc').iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / 'comm').read_text().strip() == executable and os.readlink(entry / 'cwd') == workdir:
+                    return int(entry.name)
+    return None
+
+
+def _running_in_slurm(state: dict, **filters) -> list[dict]:
+    return [
+        job
+        for job in state['calcjobs']
+        if job['scheduler_state'] == 'running' and job['state'] == 'waiting' and _matches(job, filters)
+    ]
+
+
+def _matches(job: dict, filters: dict) -> bool:
+    return all(job.get(key) == value for key, value in filters.items())
+
+
+@pytest.fixture(scope='module')
+def stack():
+    """Start PostgreSQL, RabbitMQ and SLURM, make the profile, computer and codes, start the daemon; stop all."""
+    missing = _missing_programs()
+    if missing:
+        pytest.skip(f'programs absent: {", ".join(missing)} (`make system` installs them)')
+    if os.geteuid() != 0:
+        pytest.skip('the local SLURM and the private RabbitMQ/PostgreSQL need root')
+    from tests.aiida.setup.local_slurm import LocalSlurm
+
+    root = short_tempdir('enf-')
+    root.chmod(0o755)  # postgres and rabbitmq users must reach their folders
+    stack = Stack(root)
+    cpus = min(2, os.cpu_count() or 1)
+    stack.slurm = LocalSlurm(root / 'sl', cpus=cpus, ctld_port=free_port(), slurmd_port=free_port())
+    try:
+        start = time.monotonic()
+        stack.postgres.start()
+        stack.rabbitmq.start(timeout=900)
+        stack.slurm.start(timeout=120)
+        stack.timings['services_start_s'] = time.monotonic() - start
+        start = time.monotonic()
+        setup_production_profile(stack.profile, stack.aiida_path, stack.postgres, stack.rabbitmq, timeout=1800)
+        env = [item for line in ENV_LINES for item in ('--env', line)]
+        options = ['--scheduler', 'slurm', '--workdir', str(root / 'work'), '--mpiprocs-per-machine', '2', *env]
+        computer = enatom(['-p', stack.profile, 'setup', 'computer', 'slurm', *options], stack.aiida_path)
+        assert computer.returncode == 0, computer.stdout + computer.stderr
+        stack.timings['profile_setup_s'] = time.monotonic() - start
+        stack.timings['daemon_start_s'] = stack.daemon_start()
+        yield stack
+    finally:
+        with contextlib.suppress(Exception):
+            verdi(['-p', stack.profile, 'daemon', 'stop', '--timeout', '60'], stack.aiida_path, timeout=120)
+        with contextlib.suppress(Exception):
+            arbiter, _ = daemon_pids(stack.aiida_path, stack.profile)
+            if arbiter:
+                for pid in _children(arbiter):
+                    kill_pid(pid)
+                kill_pid(arbiter)
+        # a daemon still starting has no pid file yet: its processes carry this module's random profile name
+        for pid in _profile_processes(stack.profile):
+            kill_pid(pid)
+        stack.slurm.stop()
+        stack.rabbitmq.stop()
+        stack.rabbitmq.stop_epmd()
+        stack.postgres.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def campaign(stack):
+    """Launch the campaign to the daemon, inject the faults while it runs, wait for it to end; return the stack."""
+    path = stack.root / 'faults.yaml'
+    path.write_text(yaml.safe_dump(CAMPAIGN))
+    start = time.monotonic()
+    launch = stack.run([*CLI, '-p', stack.profile, 'campaign', 'launch', str(path), '--daemon'])
+    assert launch.returncode == 0, launch.stdout + launch.stderr
+    stack.timings['launch_s'] = time.monotonic() - start
+    stack.save()
+
+    # 1. SIGKILL the daemon once a CalcJob runs in SLURM, restart it
+    stack.wait(lambda s: _running_in_slurm(s), 900, 'a CalcJob running in SLURM')
+    before = {job['pk'] for job in stack.state['calcjobs']}
+    killed = stack.daemon_kill()
+    kill_time = time.monotonic()
+    stack.events['daemon_kill'] = {**killed, 'calcjobs_before': len(before), 'at_s': kill_time - start}
+    stack.timings['daemon_restart_s'] = stack.daemon_start()
+    stack.save()
+
+    # 2. Stop RabbitMQ by PID while CalcJobs are in SLURM, start it again on the same data folder
+    stack.wait(lambda s: _running_in_slurm(s), 900, 'a CalcJob running in SLURM (before stopping RabbitMQ)')
+    calcjobs_before = len(stack.state['calcjobs'])
+    stop_start = time.monotonic()
+    old_pid = stack.rabbitmq.pid
+    assert stack.rabbitmq.stop()
+    time.sleep(15)
+    stack.rabbitmq.start(timeout=900)
+    stack.events['rabbitmq'] = {
+        'old_pid': old_pid,
+        'new_pid': stack.rabbitmq.pid,
+        'down_s': time.monotonic() - stop_start,
+        'calcjobs_before': calcjobs_before,
+    }
+    restarted = time.monotonic()
+    stack.wait(lambda s: len(s['calcjobs']) > calcjobs_before, 900, 'a new CalcJob after the RabbitMQ restart')
+    stack.events['rabbitmq']['first_new_calcjob_after_s'] = time.monotonic() - restarted
+    stack.save()
+
+    # 3. SIGKILL a ph.x of Al-ok once it has converged a representation
+    def ph_to_kill(state: dict):
+        for job in _running_in_slurm(state, label='EnatomPhCalculation', candidate='Al-ok'):
+            out = pathlib.Path(job['workdir']) / 'aiida.out'
+            with contextlib.suppress(OSError):
+                if out.read_text().count('Convergence has been achieved') >= 2:
+                    pid = _qe_pid('ph.x', job['workdir'])
+                    if pid:
+                        return job, pid
+        return None
+
+    job, pid = stack.wait(ph_to_kill, 1800, 'a running ph.x of Al-ok', interval=2.0)
+    os.kill(pid, signal.SIGKILL)
+    stack.events['ph_kill'] = {'calcjob': job['pk'], 'pid': pid, 'pressure': job['pressure']}
+    stack.save()
+
+    stack.wait(lambda s: s['terminated'], CAMPAIGN_TIMEOUT, 'the campaign to terminate', interval=10.0)
+    stack.timings['campaign_s'] = time.monotonic() - start
+    status = stack.run([*CLI, '-p', stack.profile, 'campaign', 'status', GROUP])
+    stack.status_output = status.stdout + status.stderr
+    log = (stack.slurm.prefix / 'log' / 'slurmctld.log').read_text()
+    stack.events['sbatch_jobs'] = sorted(set(re.findall(r'_slurm_rpc_submit_batch_job: JobId=(\d+)', log)), key=int)
+    stack.events['time_limit_jobs'] = sorted(set(re.findall(r'Time limit exhausted for JobId=(\d+)', log)), key=int)
+    print(json.dumps({'timings': stack.timings, 'events': stack.events}, indent=1, default=str))
+    stack.save()
+    return stack
+
+
+def _points(state: dict, candidate: str) -> list[dict]:
+    return sorted((p for p in state['points'] if p['candidate'] == candidate), key=lambda p: p['pressure'])
+
+
+def _jobs(state: dict, **filters) -> list[dict]:
+    return sorted((job for job in state['calcjobs'] if _matches(job, filters)), key=lambda job: job['pk'])
+
+
+def test_every_calcjob_went_through_sbatch_once(campaign):
+    """Each CalcJob has its own SLURM job id, and SLURM received exactly as many batch jobs as there are CalcJobs."""
+    jobs = campaign.state['calcjobs']
+    ids = [job['job_id'] for job in jobs]
+    assert all(ids), [job for job in jobs if not job['job_id']]
+    assert len(set(ids)) == len(ids)
+    assert sorted(ids, key=int) == campaign.events['sbatch_jobs']  # nothing submitted twice or outside AiiDA
+
+
+def test_no_point_lost_or_duplicated(campaign):
+    """One point per (candidate, pressure), every planned point present, one sweep per candidate."""
+    state = campaign.state
+    expected = {(c['label'], float(p)) for c in CAMPAIGN['candidates'] for p in c['pressures']}
+    found = [(p['candidate'], float(p['pressure'])) for p in state['points']]
+    assert sorted(found) == sorted(expected)  # none lost (missing), none duplicated (twice)
+    assert sorted(s['candidate'] for s in state['sweeps']) == sorted(c['label'] for c in CAMPAIGN['candidates'])
+
+
+def test_daemon_sigkill_campaign_completes_without_duplicates(campaign):
+    """The clean candidate's points finish OK with each QE stage run once (the ph.x kill adds exactly one rerun)."""
+    state = campaign.state
+    reference = json.loads(REFERENCE.read_text())
+    assert campaign.events['daemon_kill']['workers']
+    for point in _points(state, 'Al-ok'):
+        assert point['state'] == 'finished' and point['exit_status'] == 0, point
+        assert {'PwCalculation', 'EnatomPhCalculation', 'Q2rCalculation', 'MatdynCalculation'} <= set(
+            point['record_ancestors']
+        )
+        jobs = _jobs(state, owner_pk=point['pk'])
+        counts: dict[str, int] = {}
+        for job in jobs:
+            counts[job['label']] = counts.get(job['label'], 0) + 1
+        # the CalcJobs of the same point in the embedded-profile run, plus the one ph.x rerun after the ph.x kill
+        expected = dict(reference[f'{point["pressure"]:g}']['calcjobs'])
+        if point['pressure'] == campaign.events['ph_kill']['pressure']:
+            expected['EnatomPhCalculation'] += 1
+        assert counts == expected
+        assert all(job['exit_status'] == 0 for job in jobs if job['label'] != 'EnatomPhCalculation'), jobs
+
+
+def test_results_equal_embedded_profile_run(campaign):
+    """The clean points' records equal the embedded-profile (SQLite, in-process, core.direct) run of the same points."""
+    reference = json.loads(REFERENCE.read_text())
+    for point in _points(campaign.state, 'Al-ok'):
+        expected = reference[f'{point["pressure"]:g}']
+        for key, (rel, abs_) in COMPARED.items():
+            assert point['record'][key] == pytest.approx(expected[key], rel=rel, abs=abs_), key
+
+
+def test_killed_phx_is_recovered(campaign):
+    """The SIGKILLed ph.x ends 312 and the next ph.x recovers from its folder; the point still matches the reference."""
+    state = campaign.state
+    killed = campaign.events['ph_kill']['calcjob']
+    (job,) = _jobs(state, pk=killed)
+    assert job['exit_status'] == 312, job
+    (restart,) = _jobs(state, parent_calc=killed)
+    assert restart['label'] == 'EnatomPhCalculation' and restart['recover'] is True
+    assert restart['exit_status'] == 0
+
+
+def test_walltime_exceeded_phx_is_restarted_with_recover(campaign):
+    """SLURM cancels Al-wall's ph.x at its time limit; each rerun recovers from the previous folder; point ends OK."""
+    state = campaign.state
+    (point,) = _points(state, 'Al-wall')
+    ph = _jobs(state, owner_pk=point['pk'], label='EnatomPhCalculation')
+    assert campaign.events['time_limit_jobs'], 'SLURM never cancelled a job at its time limit'
+    assert ph[0]['exit_status'] == 120, ph  # ERROR_SCHEDULER_OUT_OF_WALLTIME from the SLURM scheduler plugin
+    for previous, job in itertools.pairwise(ph):
+        assert job['parent_calc'] == previous['pk'] and job['recover'] is True, job
+    assert ph[-1]['exit_status'] == 0, ph
+    assert point['state'] == 'finished' and point['exit_status'] == 0, point
+
+
+def test_unconverged_scf_ends_in_our_exit_code_and_is_visible(campaign):
+    """Al-nc's SCF fails in its iterations; the point fails with a specific exit code shown by ``campaign status``."""
+    state = campaign.state
+    (point,) = _points(state, 'Al-nc')
+    assert point['state'] == 'finished' and point['exit_status'] not in (0, None, 1), point
+    scf = [job for job in _jobs(state, owner_pk=point['pk'], label='PwCalculation')]
+    # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow
+    assert len(scf) == 2 and all(job['exit_status'] == 410 for job in scf), scf
+    assert 'Al-nc' in campaign.status_output and 'failed' in campaign.status_output, campaign.status_output
+    assert re.search(rf'\b{point["exit_status"]}\b', campaign.status_output), campaign.status_output
+
+
+def test_rabbitmq_restart_work_resumes(campaign):
+    """After RabbitMQ's restart new CalcJobs were created, and every sweep terminated (nothing left waiting)."""
+    event = campaign.events['rabbitmq']
+    assert event['new_pid'] != event['old_pid']
+    assert len(campaign.state['calcjobs']) > event['calcjobs_before']
+    assert all(sweep['state'] == 'finished' for sweep in campaign.state['sweeps']), campaign.state['sweeps']
