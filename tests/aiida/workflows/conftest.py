@@ -8,6 +8,29 @@ FAMILY_LABEL = 'enatom-pbe-offline'
 CODE_ROLES = {'pw': 'pw.x', 'ph': 'ph.x', 'q2r': 'q2r.x', 'matdyn': 'matdyn.x', 'pp': 'pp.x', 'projwfc': 'projwfc.x'}
 
 
+def installed_code(computer, executable: str, plugin: str, prefix: str, path: str | None = None):
+    """Return the code ``<prefix>-<name of the executable>`` on ``computer``, creating it on first use.
+
+    ``path`` defaults to ``executable`` found on PATH (a missing QE program fails the test with the install hint);
+    give it for a wrapper script (fault injection).
+    """
+    import pathlib
+    import shutil
+
+    from aiida import orm
+
+    path = path or shutil.which(executable)
+    if path is None:
+        pytest.fail(f'{executable} is not on PATH: install it with `apt-get install quantum-espresso`')
+    label = f'{prefix}-{pathlib.Path(path).name}'
+    try:
+        return orm.load_code(f'{label}@{computer.label}')
+    except Exception:  # noqa: BLE001 - not yet created on this profile
+        return orm.InstalledCode(
+            computer=computer, filepath_executable=path, label=label, default_calc_job_plugin=plugin
+        ).store()
+
+
 def h3s(a: float = 3.0):
     """Return H3S (Im-3m, S 2a, H 6b) as its 4-atom primitive cell, conventional lattice parameter ``a`` in Å."""
     from aiida import orm

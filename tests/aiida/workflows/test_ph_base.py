@@ -29,6 +29,7 @@ from plumpy import ProcessState
 from aiida_enatom.calculations.functions.merge_ph_restarts import merge_restart_parameters
 from aiida_enatom.calculations.ph import PROCESS_TYPE, RECOVER_FIX, UPSTREAM_PROCESS_TYPE, EnatomPhCalculation
 from aiida_enatom.workflows.ph_base import ALPHA_MIX_LATE, MAX_NMIX_PH, EnatomPhBaseWorkChain, was_interrupted
+from tests.aiida.workflows.conftest import installed_code
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 
@@ -46,17 +47,8 @@ def computer(enatom_computer):
     return enatom_computer
 
 
-def _code(computer, executable: str, plugin: str) -> orm.InstalledCode:
-    path = shutil.which(executable)
-    if path is None:
-        pytest.fail(f'{executable} is not on PATH: install it with `apt-get install quantum-espresso`')
-    label = f'ph-base-{executable}'
-    try:
-        return orm.load_code(f'{label}@{computer.label}')
-    except Exception:  # noqa: BLE001 - not yet created on this profile
-        return orm.InstalledCode(
-            computer=computer, filepath_executable=path, label=label, default_calc_job_plugin=plugin
-        ).store()
+def _code(computer, executable: str, plugin: str):
+    return installed_code(computer, executable, plugin, 'ph-base')
 
 
 @pytest.fixture(scope='module')
@@ -436,12 +428,7 @@ def killed_run(computer, al_scf_la2f, tmp_path_factory):
     wrapper = folder / 'ph-killed-once.sh'
     wrapper.write_text(KILL_ONCE.format(marker=folder / 'killed', ph_x=shutil.which('ph.x')))
     wrapper.chmod(0o755)
-    code = orm.InstalledCode(
-        computer=computer,
-        filepath_executable=str(wrapper),
-        label='ph-killed-once',
-        default_calc_job_plugin='quantumespresso.ph',
-    ).store()
+    code = installed_code(computer, 'ph.x', 'quantumespresso.ph', 'ph-base', str(wrapper))
     inputph = {'tr2_ph': 1.0e-12, **ELPH}
     builder = _ph_builder(
         EnatomPhBaseWorkChain,

@@ -33,6 +33,7 @@ from aiida_enatom.io.qe_matdyn import parse_a2f_dos
 from aiida_enatom.io.qe_ph import parse_a2fq2r, parse_elph_lambda
 from aiida_enatom.numerics.moments import coupling_lambda
 from aiida_enatom.workflows.ph_split import EnatomPhSplitWorkChain
+from tests.aiida.workflows.conftest import installed_code
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 Q2rCalculation = CalculationFactory('quantumespresso.q2r')
@@ -70,17 +71,8 @@ def computer(enatom_computer):
     return enatom_computer
 
 
-def _code(computer, executable: str, plugin: str, path: str | None = None) -> orm.InstalledCode:
-    path = path or shutil.which(executable)
-    if path is None:
-        pytest.fail(f'{executable} is not on PATH: install it with `apt-get install quantum-espresso`')
-    label = f'ph-split-{Path(path).name}'
-    try:
-        return orm.load_code(f'{label}@{computer.label}')
-    except Exception:  # noqa: BLE001 - not yet created on this profile
-        return orm.InstalledCode(
-            computer=computer, filepath_executable=path, label=label, default_calc_job_plugin=plugin
-        ).store()
+def _code(computer, executable: str, plugin: str, path: str | None = None):
+    return installed_code(computer, executable, plugin, 'ph-split', path)
 
 
 @pytest.fixture(scope='module')

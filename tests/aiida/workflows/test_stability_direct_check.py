@@ -24,6 +24,7 @@ from aiida.engine import run_get_node
 
 from aiida_enatom.constants import BOHR_TO_ANGSTROM, CM1_TO_MEV
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain
+from tests.aiida.workflows.conftest import installed_code
 
 AL_LDA_UPF = '/usr/share/espresso/pseudo/Al.pz-vbc.UPF'
 FAMILY = 'enatom-test-al-lda'
@@ -52,17 +53,8 @@ PINNED = {'grid': 3.04, 'interpolated': -2.02, 'direct': -2.27}
 TOLERANCE_MEV = 0.1
 
 
-def _code(computer, executable: str, plugin: str) -> orm.InstalledCode:
-    path = shutil.which(executable)
-    if path is None:
-        pytest.fail(f'{executable} is not on PATH: install it with `apt-get install quantum-espresso`')
-    label = f'direct-check-{executable}'
-    try:
-        return orm.load_code(f'{label}@{computer.label}')
-    except Exception:  # noqa: BLE001 - not yet created on this profile
-        return orm.InstalledCode(
-            computer=computer, filepath_executable=path, label=label, default_calc_job_plugin=plugin
-        ).store()
+def _code(computer, executable: str, plugin: str):
+    return installed_code(computer, executable, plugin, 'direct-check')
 
 
 def _family(directory) -> str:
