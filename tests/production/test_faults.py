@@ -190,6 +190,21 @@ class Stack:
             record = {'timings': self.timings, 'events': self.events, 'state': self.state, 'status': self.status_output}
             pathlib.Path(dump).write_text(json.dumps(record, default=str))
 
+    def squeue_running(self) -> dict[str, str]:
+        """Return job id -> working directory of the jobs SLURM runs now (faster than a probe: short jobs count)."""
+        proc = self.run(['squeue', '-h', '-t', 'R', '-o', '%i %Z'], timeout=120)
+        return dict(line.split(' ', 1) for line in proc.stdout.splitlines() if ' ' in line)
+
+    def wait_squeue(self, timeout: float, what: str) -> dict[str, str]:
+        """Poll ``squeue`` every second until SLURM runs a job; return :meth:`squeue_running`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = self.squeue_running()
+            if running:
+                return running
+            time.sleep(1.0)
+        raise AssertionError(f'{what}: not reached in {timeout} s')
+
     def wait(self, predicate, timeout: float, what: str, interval: float = 5.0):
         """Poll :meth:`probe` until ``predicate(state)`` returns something truthy; return it."""
         deadline = time.monotonic() + timeout
@@ -234,14 +249,6 @@ def _qe_pid(executable: str, workdir: str) -> int | None:
                 if (entry / 'comm').read_text().strip() == executable and os.readlink(entry / 'cwd') == workdir:
                     return int(entry.name)
     return None
-
-
-def _running_in_slurm(state: dict, **filters) -> list[dict]:
-    return [
-        job
-        for job in state['calcjobs']
-        if job['scheduler_state'] == 'running' and job['state'] == 'waiting' and _matches(job, filters)
-    ]
 
 
 def _matches(job: dict, filters: dict) -> bool:
@@ -309,7 +316,8 @@ def campaign(stack):
     stack.save()
 
     # 1. SIGKILL the daemon once a CalcJob runs in SLURM, restart it
-    stack.wait(lambda s: _running_in_slurm(s), 900, 'a CalcJob running in SLURM')
+    stack.wait_squeue(900, 'a CalcJob running in SLURM')
+    stack.state = stack.probe()
     before = {job['pk'] for job in stack.state['calcjobs']}
     killed = stack.daemon_kill()
     kill_time = time.monotonic()
@@ -318,7 +326,8 @@ def campaign(stack):
     stack.save()
 
     # 2. Stop RabbitMQ by PID while CalcJobs are in SLURM, start it again on the same data folder
-    stack.wait(lambda s: _running_in_slurm(s), 900, 'a CalcJob running in SLURM (before stopping RabbitMQ)')
+    stack.wait_squeue(900, 'a CalcJob running in SLURM (before stopping RabbitMQ)')
+    stack.state = stack.probe()
     calcjobs_before = len(stack.state['calcjobs'])
     stop_start = time.monotonic()
     old_pid = stack.rabbitmq.pid
@@ -338,7 +347,10 @@ def campaign(stack):
 
     # 3. SIGKILL a ph.x of Al-ok once it has converged a representation
     def ph_to_kill(state: dict):
-        for job in _running_in_slurm(state, label='EnatomPhCalculation', candidate='Al-ok'):
+        running = set(stack.squeue_running().values())
+        for job in _jobs(state, label='EnatomPhCalculation', candidate='Al-ok', state='waiting'):
+            if job['workdir'] not in running:
+                continue
             out = pathlib.Path(job['workdir']) / 'aiida.out'
             with contextlib.suppress(OSError):
                 if out.read_text().count('Convergence has been achieved') >= 2:
