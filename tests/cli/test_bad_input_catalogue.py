@@ -31,23 +31,12 @@ from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.aiida.workflows.conftest import POSCAR_H3S
+
 FIXTURES = pathlib.Path(__file__).parents[1] / 'fixtures'
 MATDYN_FILE = FIXTURES / 'qe' / 'elph_mgh_rocksalt' / 'a2F.dos3'
 CODE_LABELS = ('pw', 'ph', 'q2r', 'matdyn', 'projwfc', 'pp')
 
-POSCAR_H3S = """H3S
-1.0
--1.5 1.5 1.5
-1.5 -1.5 1.5
-1.5 1.5 -1.5
-S H
-1 3
-Direct
-0.0 0.0 0.0
-0.5 0.5 0.0
-0.5 0.0 0.5
-0.0 0.5 0.5
-"""
 
 #: Two atoms 0.13 Å apart (S at the origin, H at 0.13 Å along x) in a 3 Å cube.
 POSCAR_OVERLAP = """overlapping

@@ -19,21 +19,8 @@ import psutil
 import pytest
 from aiida import orm
 
+from ..workflows.conftest import POSCAR_H3S as POSCAR
 from ..workflows.conftest import install_family
-
-POSCAR = """H3S
-1.0
--1.5 1.5 1.5
-1.5 -1.5 1.5
-1.5 1.5 -1.5
-S H
-1 3
-Direct
-0.0 0.0 0.0
-0.5 0.5 0.0
-0.5 0.0 0.5
-0.0 0.5 0.5
-"""
 
 ROLES = {'pw': 'quantumespresso.pw', 'ph': 'quantumespresso.ph', 'q2r': 'quantumespresso.q2r'}
 ROLES.update({'matdyn': 'quantumespresso.matdyn', 'projwfc': 'quantumespresso.projwfc'})

@@ -15,20 +15,7 @@ from aiida_enatom.cli.launch_point import cmd_launch_point
 from aiida_enatom.cli.show import HEADLINE, cmd_show
 
 from ..workflows.conftest import CODE_ROLES, h3s, install_family
-
-POSCAR = """H3S
-1.0
--1.5 1.5 1.5
-1.5 -1.5 1.5
-1.5 1.5 -1.5
-S H
-1 3
-Direct
-0.0 0.0 0.0
-0.5 0.5 0.0
-0.5 0.0 0.5
-0.0 0.5 0.5
-"""
+from ..workflows.conftest import POSCAR_H3S as POSCAR
 
 
 @pytest.fixture

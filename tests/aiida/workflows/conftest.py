@@ -8,6 +8,22 @@ FAMILY_LABEL = 'enatom-pbe-offline'
 CODE_ROLES = {'pw': 'pw.x', 'ph': 'ph.x', 'q2r': 'q2r.x', 'matdyn': 'matdyn.x', 'pp': 'pp.x', 'projwfc': 'projwfc.x'}
 
 
+POSCAR_H3S = """H3S
+1.0
+-1.5 1.5 1.5
+1.5 -1.5 1.5
+1.5 1.5 -1.5
+S H
+1 3
+Direct
+0.0 0.0 0.0
+0.5 0.5 0.0
+0.5 0.0 0.5
+0.0 0.5 0.5
+"""
+"""H3S (Im-3m primitive cell, a = 3 Å) as a POSCAR: the structure file of the CLI tests."""
+
+
 def installed_code(computer, executable: str, plugin: str, prefix: str, path: str | None = None):
     """Return the code ``<prefix>-<name of the executable>`` on ``computer``, creating it on first use.
 
