@@ -209,6 +209,8 @@ def test_show_errors():
 def test_show_dispatches_enatom(monkeypatch):
     node = orm.WorkflowNode()
     node.set_process_type('aiida.workflows:enatom.enatom')
+    node.set_process_state(ProcessState.FINISHED)  # a finished run: show prints its summary and nothing before it
+    node.set_exit_status(0)
     node.store()
     import aiida_enatom.cli.summary_enatom as summary_enatom
 

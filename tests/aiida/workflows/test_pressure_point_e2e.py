@@ -42,6 +42,7 @@ ALPHA2F_CALLS = {
     'compute_metrics',
     'compute_scattering_route2',
     'substitute_isotopes',
+    'compute_eliashberg_dos',
     'extend_metrics',
 }
 METRIC_KEYS = {
