@@ -47,6 +47,44 @@ def installed_code(computer, executable: str, plugin: str, prefix: str, path: st
         ).store()
 
 
+AL_LDA_UPF = '/usr/share/espresso/pseudo/Al.pz-vbc.UPF'
+SERIAL = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}, 'withmpi': False}
+
+
+def al_scf_calculation(computer, la2f: bool, prefix: str):
+    """Run a serial pw.x SCF of fcc Al (primitive cell, Debian's LDA, 12/48 Ry, MV 0.05 Ry, k 4³), ``la2F`` if asked.
+
+    The parent of the ph.x tests (restarts, the q-split): seconds of pw.x.
+    """
+    from aiida import orm
+    from aiida.engine import run_get_node
+    from aiida.plugins import CalculationFactory
+    from aiida_pseudo.data.pseudo.upf import UpfData
+
+    from aiida_enatom.common.structures import prototype_structure
+
+    kpoints = orm.KpointsData()
+    kpoints.set_kpoints_mesh([4, 4, 4])
+    parameters = {
+        'CONTROL': {'calculation': 'scf'},
+        'SYSTEM': {'ecutwfc': 12.0, 'ecutrho': 48.0, 'occupations': 'smearing', 'smearing': 'mv', 'degauss': 0.05},
+        'ELECTRONS': {'conv_thr': 1.0e-10},
+    }
+    if la2f:
+        parameters['SYSTEM']['la2F'] = True  # the a2Fsave file that interpolated el-ph reads (here on the same mesh)
+    inputs = {
+        'code': installed_code(computer, 'pw.x', 'quantumespresso.pw', prefix),
+        'structure': orm.StructureData(pymatgen=prototype_structure('Al', primitive=True)),
+        'pseudos': {'Al': UpfData(AL_LDA_UPF)},
+        'kpoints': kpoints,
+        'parameters': orm.Dict(parameters),
+        'metadata': {'options': SERIAL},
+    }
+    _, node = run_get_node(CalculationFactory('quantumespresso.pw'), **inputs)
+    assert node.is_finished_ok, node.exit_message
+    return node
+
+
 def h3s(a: float = 3.0):
     """Return H3S (Im-3m, S 2a, H 6b) as its 4-atom primitive cell, conventional lattice parameter ``a`` in Å."""
     from aiida import orm

@@ -29,12 +29,10 @@ from plumpy import ProcessState
 from aiida_enatom.calculations.functions.merge_ph_restarts import merge_restart_parameters
 from aiida_enatom.calculations.ph import PROCESS_TYPE, RECOVER_FIX, UPSTREAM_PROCESS_TYPE, EnatomPhCalculation
 from aiida_enatom.workflows.ph_base import ALPHA_MIX_LATE, MAX_NMIX_PH, EnatomPhBaseWorkChain, was_interrupted
-from tests.aiida.workflows.conftest import installed_code
+from tests.aiida.workflows.conftest import SERIAL, al_scf_calculation, installed_code
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 
-AL_LDA_UPF = '/usr/share/espresso/pseudo/Al.pz-vbc.UPF'
-SERIAL = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}, 'withmpi': False}
 #: ph.x at Γ for this Al needs 3 iterations at tr2_ph = 1e-12, so 2 stop it one short.
 INPUTPH = {'tr2_ph': 1.0e-12, 'niter_ph': 2, 'nmix_ph': 4}
 #: Interpolated el-ph as in enatom.alpha2f (ph.x 6.7 needs fildvscf for it).
@@ -58,30 +56,7 @@ def ph_code(computer):
 
 def _al_scf(computer, la2f: bool) -> orm.CalcJobNode:
     """Run a pw.x SCF of fcc Al (primitive cell, LDA, 12/48 Ry, MV 0.05 Ry, k 4³), with ``la2F`` if asked."""
-    from aiida_pseudo.data.pseudo.upf import UpfData
-
-    from aiida_enatom.common.structures import prototype_structure
-
-    kpoints = orm.KpointsData()
-    kpoints.set_kpoints_mesh([4, 4, 4])
-    parameters = {
-        'CONTROL': {'calculation': 'scf'},
-        'SYSTEM': {'ecutwfc': 12.0, 'ecutrho': 48.0, 'occupations': 'smearing', 'smearing': 'mv', 'degauss': 0.05},
-        'ELECTRONS': {'conv_thr': 1.0e-10},
-    }
-    if la2f:
-        parameters['SYSTEM']['la2F'] = True  # the a2Fsave file that interpolated el-ph reads (here on the same mesh)
-    inputs = {
-        'code': _code(computer, 'pw.x', 'quantumespresso.pw'),
-        'structure': orm.StructureData(pymatgen=prototype_structure('Al', primitive=True)),
-        'pseudos': {'Al': UpfData(AL_LDA_UPF)},
-        'kpoints': kpoints,
-        'parameters': orm.Dict(parameters),
-        'metadata': {'options': SERIAL},
-    }
-    _, node = run_get_node(CalculationFactory('quantumespresso.pw'), **inputs)
-    assert node.is_finished_ok, node.exit_message
-    return node
+    return al_scf_calculation(computer, la2f, 'ph-base')
 
 
 @pytest.fixture(scope='module')

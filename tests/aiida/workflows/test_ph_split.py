@@ -33,14 +33,12 @@ from aiida_enatom.io.qe_matdyn import parse_a2f_dos
 from aiida_enatom.io.qe_ph import parse_a2fq2r, parse_elph_lambda
 from aiida_enatom.numerics.moments import coupling_lambda
 from aiida_enatom.workflows.ph_split import EnatomPhSplitWorkChain
-from tests.aiida.workflows.conftest import installed_code
+from tests.aiida.workflows.conftest import SERIAL, al_scf_calculation, installed_code
 
 PhCalculation = CalculationFactory('quantumespresso.ph')
 Q2rCalculation = CalculationFactory('quantumespresso.q2r')
 MatdynCalculation = CalculationFactory('quantumespresso.matdyn')
 
-AL_LDA_UPF = '/usr/share/espresso/pseudo/Al.pz-vbc.UPF'
-SERIAL = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}, 'withmpi': False}
 N_SIGMA = 10  # q2r.x 6.7 reads a2Fq2r.51-60: el-ph runs for q2r need 10 broadenings
 INPUTPH = {
     'tr2_ph': 1.0e-20,
@@ -83,35 +81,7 @@ def ph_code(computer):
 @pytest.fixture(scope='module')
 def al_scf(computer):
     """A finished pw.x SCF of fcc Al with ``la2F`` (primitive cell, LDA, 12/48 Ry, MV 0.05 Ry, k 4³)."""
-    from aiida_pseudo.data.pseudo.upf import UpfData
-
-    from aiida_enatom.common.structures import prototype_structure
-
-    kpoints = orm.KpointsData()
-    kpoints.set_kpoints_mesh([4, 4, 4])
-    parameters = {
-        'CONTROL': {'calculation': 'scf'},
-        'SYSTEM': {
-            'ecutwfc': 12.0,
-            'ecutrho': 48.0,
-            'occupations': 'smearing',
-            'smearing': 'mv',
-            'degauss': 0.05,
-            'la2F': True,
-        },
-        'ELECTRONS': {'conv_thr': 1.0e-10},
-    }
-    inputs = {
-        'code': _code(computer, 'pw.x', 'quantumespresso.pw'),
-        'structure': orm.StructureData(pymatgen=prototype_structure('Al', primitive=True)),
-        'pseudos': {'Al': UpfData(AL_LDA_UPF)},
-        'kpoints': kpoints,
-        'parameters': orm.Dict(parameters),
-        'metadata': {'options': SERIAL},
-    }
-    _, node = run_get_node(CalculationFactory('quantumespresso.pw'), **inputs)
-    assert node.is_finished_ok, node.exit_message
-    return node
+    return al_scf_calculation(computer, True, 'ph-split')
 
 
 def _qpoints() -> orm.KpointsData:
