@@ -63,13 +63,11 @@ def validate_inputs(value: dict, port_namespace) -> str | None:
 class EnatomPhQpointWorkChain(EnatomPhBaseWorkChain):
     """``EnatomPhBaseWorkChain`` for one irreducible q-point (``start_q = last_q``): no merging after restarts.
 
-    The parent merges the outputs of a run and its restarts by the keys ``dynamical_matrix_<i>`` that
-    aiida-quantumespresso's parser numbers by position among the retrieved files, and counts a q-point only with the
-    ``mode_symmetry`` that the parser attaches by ph.x's own q index. In a ``start_q = last_q = iq`` run the two
-    differ (the matrix is ``dynamical_matrix_1``, the labels go to ``iq``), so after a restart the parent would count
-    no q-point and fail with ``ERROR_MERGING_QPOINTS``. With one q-point there is nothing to merge: the last run (a
-    recover restart writes the q-point's dynamical matrix at its end, with every earlier run's files copied in) holds
-    the result, which is what the WorkChain returns without a merged output.
+    With one q-point there is nothing to merge: the last run (a recover restart writes the q-point's dynamical matrix
+    at its end, with every earlier run's files copied in) holds the result, which is what the WorkChain returns, so
+    the parent's ``merge_ph_restarts`` step (and its calcfunction node) is skipped. (That merge once counted no q-point
+    for such a run, because the parser keys the matrix by file position and its symmetry labels by ph.x's q index; it
+    now counts matrices with frequencies, so this class is a saving, not a workaround.)
     """
 
     def create_merged_output(self):
