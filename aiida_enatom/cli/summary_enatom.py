@@ -32,6 +32,10 @@ def summarise(node) -> dict[str, Any]:
         sum rules incl. the acoustic one, charge neutrality, per element ``density_backflow_to_rigid_ratio_<El>``,
         ``density_min_shell_<El>`` (e/Å³) and its radius, ``density_negative_charge_<El>`` (e),
         ``density_deformation_cubic_<El>`` (e/Å⁴, the sign of the deformation)) and ``density`` per atom in ``atoms``.
+        With the plane-wave split of I² (``outputs.plane_wave``) also its flat keys (``I2_<El>_pw_rigid_eV2_per_A2``,
+        ``I2_<El>_pw_backflow_eV2_per_A2``, ``I2_<El>_pw_eV2_per_A2``, ``I2_<El>_backflow_share``,
+        ``I2_<El>_backflow_share_lattice``, ``pw_*``) and ``plane_wave`` per atom in ``atoms`` (rigid, backflow and
+        share of the total local potential, eV²/Å²).
     """
     state = node.process_state.value if node.process_state is not None else None
     summary: dict[str, Any] = {
@@ -52,6 +56,9 @@ def summarise(node) -> dict[str, Any]:
     density = outputs.density if 'density' in outputs else None
     if density is not None and 'metrics' in density:
         summary.update(density.metrics.get_dict())
+    plane_wave = outputs.plane_wave.get_dict() if 'plane_wave' in outputs else {}
+    plane_wave_atoms = plane_wave.pop('pw_atoms', {})
+    summary.update(plane_wave)
     atoms = {}
     if 'atoms' in outputs:
         for label in sorted(outputs.atoms):
@@ -62,6 +69,15 @@ def summarise(node) -> dict[str, Any]:
                 'backflow_to_rigid': atom_metrics['backflow_to_rigid'],
                 'tail_eV': atom_metrics['tail'],
             }
+            if label in plane_wave_atoms:
+                total = plane_wave_atoms[label]['total']
+                atoms[label]['plane_wave'] = {
+                    'multiplicity': plane_wave_atoms[label]['multiplicity'],
+                    'rigid_eV2_per_A2': total['rigid'],
+                    'backflow_eV2_per_A2': total['backflow'],
+                    'backflow_share': total['backflow_share'],
+                    'backflow_share_lattice': total['lattice_backflow_share'],
+                }
             if density is not None and label in density:
                 dm = density[label].metrics.get_dict()
                 atoms[label]['density'] = {

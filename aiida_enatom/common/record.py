@@ -144,6 +144,7 @@ def build_record(
     pressure_gpa: float,
     number_of_atoms: int,
     volume_a3: float,
+    plane_wave: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the results record of one pressure point.
 
@@ -167,6 +168,10 @@ def build_record(
         Atoms in the cell.
     volume_a3 : float
         Cell volume in Å³.
+    plane_wave : mapping, optional
+        ``plane_wave`` of the enatom stage (the rigid/backflow split of I² with plane waves); its flat keys are
+        copied (not the per-atom ``pw_atoms``) and ``I2_<s>_pw_route2_ratio`` = ``I2_<s>_pw_eV2_per_A2`` /
+        ``I2_<s>_route2_eV2_per_A2`` is added where both exist.
 
     Returns
     -------
@@ -206,6 +211,14 @@ def build_record(
         stability_evidence=stability.get('evidence'),
         lowest_frequency_meV=_finite_or_none(float(stability.get('lowest_frequency_meV', math.nan))),
     )
+    if plane_wave is not None:
+        for key, value in plane_wave.items():
+            if key != 'pw_atoms':
+                record[key] = _finite_or_none(value)
+            if key.startswith('I2_') and key.endswith('_pw_eV2_per_A2'):
+                species = key[len('I2_') : -len('_pw_eV2_per_A2')]
+                route2 = record.get(f'I2_{species}_route2_eV2_per_A2')
+                record[f'I2_{species}_pw_route2_ratio'] = value / route2 if route2 and value is not None else None
     return record
 
 

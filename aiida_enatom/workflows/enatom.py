@@ -13,6 +13,7 @@ from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 from aiida_enatom.calculations.functions._enatom_nodes import FILPLOT
 from aiida_enatom.calculations.functions.collect_enatom_metrics import collect_enatom_metrics
 from aiida_enatom.calculations.functions.compute_density_enatom import compute_density_enatom
+from aiida_enatom.calculations.functions.compute_plane_wave_scattering import compute_plane_wave_scattering
 from aiida_enatom.calculations.functions.compute_potential_derivatives import compute_potential_derivatives
 from aiida_enatom.calculations.functions.compute_radial_profile import compute_radial_profile
 from aiida_enatom.calculations.functions.compute_sum_rules import compute_sum_rules
@@ -161,6 +162,7 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             cls.compute_derivatives,
             cls.decompose,
             cls.compute_sum_rules,
+            cls.compute_scattering,
             cls.compute_density,
             cls.results,
         )
@@ -186,6 +188,18 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 '`vector_potential` (ArrayData total/hxc W_j in the Coulomb gauge ∇·W_j = 0, eV, float32), '
                 '`radial` (XyData v_j(r), Å and eV) and `metrics` '
                 '(Dict: backflow/rigid ratio, tail, linearity, sum rules). ' + _NONLOCAL_NOTE
+            ),
+        )
+        spec.output(
+            'plane_wave',
+            valid_type=orm.Dict,
+            required=False,
+            help=(
+                'I² of each species split into rigid and backflow parts: the Fermi-surface average of '
+                '|⟨k|−∇v_j|k′⟩|² and |⟨k|∇×W_j|k′⟩|² with plane waves on a free-electron Fermi sphere (k_F from the '
+                'valence electron density, plane waves normalised in the primitive cell), keys '
+                'I2_<El>_pw_rigid_eV2_per_A2, I2_<El>_pw_backflow_eV2_per_A2, I2_<El>_backflow_share and per atom '
+                '`pw_atoms`. ' + _NONLOCAL_NOTE
             ),
         )
         spec.output_namespace(
@@ -222,6 +236,9 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         spec.exit_code(408, 'ERROR_SUM_RULES_FAILED', message='The sum rules could not be evaluated: {message}')
         spec.exit_code(409, 'ERROR_MISSING_CUTOFF', message='The scf parameters define no ecutwfc/ecutrho.')
         spec.exit_code(410, 'ERROR_DENSITY_FAILED', message='The density enatom failed: {message}')
+        spec.exit_code(
+            411, 'ERROR_PLANE_WAVE_FAILED', message='The plane-wave rigid/backflow split of I² failed: {message}'
+        )
 
     @classmethod
     def get_protocol_filepath(cls):
@@ -452,6 +469,22 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         self.report(f'sum rules (total): rigid {total["rigid"]:.3e}, backflow {total["backflow"]}')
         return None
 
+    def compute_scattering(self):
+        """Plane-wave Fermi-sphere averages of the rigid and backflow matrix elements per species (calcfunction)."""
+        try:
+            self.ctx.plane_wave = compute_plane_wave_scattering(
+                self.ctx.derivatives, self.ctx.dataset, self.ctx['scf_pristine'].outputs.output_parameters
+            )['plane_wave']
+        except Exception as exception:  # noqa: BLE001
+            return self._failed('ERROR_PLANE_WAVE_FAILED', exception)
+        shares = {
+            key[len('I2_') : -len('_backflow_share')]: value
+            for key, value in self.ctx.plane_wave.get_dict().items()
+            if key.startswith('I2_') and key.endswith('_backflow_share')
+        }
+        self.report('plane-wave I² backflow share: ' + ', '.join(f'{el} {v:.4f}' for el, v in shares.items()))
+        return None
+
     def compute_density(self):
         """The density enatom from the pp.x plot_num=0 grids of the same SCFs (calcfunction), if requested."""
         if not self.inputs.density_enatom.value:
@@ -484,6 +517,7 @@ class EnatomWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         self.out('fft_grid', self.ctx.fft_grid)
         self.out('sum_rules', self.ctx.sum_rules)
         self.out('metrics', metrics['summary'])
+        self.out('plane_wave', self.ctx.plane_wave)
         for label, nodes in self.ctx.atoms.items():
             self.out(f'atoms.{label}.rigid', nodes['rigid'])
             self.out(f'atoms.{label}.backflow', nodes['backflow'])

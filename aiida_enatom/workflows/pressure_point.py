@@ -403,6 +403,9 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             'protocol': self.inputs.protocol.value if 'protocol' in self.inputs else None,
             'target_pressure_GPa': self.inputs.pressure.value,
         }
+        extra = {}
+        if self.should_run_enatom() and 'plane_wave' in self.ctx.enatom.outputs:
+            extra['plane_wave'] = self.ctx.enatom.outputs.plane_wave
         try:
             record = build_results_record(
                 metrics=outputs.metrics,
@@ -411,6 +414,7 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
                 pressure=self.ctx.pressure,
                 context=orm.Dict(context),
                 metadata={'call_link_label': 'build_results_record'},
+                **extra,
             )
         except Exception as exception:  # noqa: BLE001 - any calcfunction failure maps to one exit code
             self.report(f'cannot build the results record: {type(exception).__name__}: {exception}')

@@ -17,6 +17,7 @@ def build_results_record(
     structure: orm.StructureData,
     pressure: orm.Float,
     context: orm.Dict,
+    plane_wave: orm.Dict | None = None,
 ) -> dict[str, orm.Dict]:
     """Return the results record (``record``) and its summary (``summary``, the keys rankings query).
 
@@ -36,6 +37,8 @@ def build_results_record(
         Pressure of the relaxed cell in GPa.
     context
         ``candidate``, ``protocol`` and ``target_pressure_GPa`` (each may be None).
+    plane_wave
+        Optional ``plane_wave`` of the enatom stage: the rigid/backflow split of I² (plane waves on a Fermi sphere).
     """
     ase = structure.get_ase()
     from pymatgen.core import Composition
@@ -51,5 +54,6 @@ def build_results_record(
         pressure_gpa=pressure.value,
         number_of_atoms=len(structure.sites),
         volume_a3=structure.get_cell_volume(),
+        plane_wave=None if plane_wave is None else plane_wave.get_dict(),
     )
     return {'record': orm.Dict(record), 'summary': orm.Dict(record_summary(record))}
