@@ -30,9 +30,10 @@ Writing \\tilde F as the grid sum ΔV Σ_i F(r_i) e^{−iq·r_i} (exact for the 
           K_{αβ}(R) = K_1(R)\\, δ_{αβ} − K_2(R)\\, \\hat R_α \\hat R_β ,
 
 with X = 2k_F R, K_1 = 2[1 − j_0(X)]/X², K_2 = 2[3(1 − j_0(X)) − (1 − \\cos X)]/X² and the trace
-K = 3K_1 − K_2 = j_0(k_F R)² (the free-electron pair kernel) for the total. The double sum is a convolution: the
-autocorrelations of the padded field come from one FFT, so the q integral is exact for the truncated field (no
-discretisation in q at all); padding 2 holds the autocorrelation without wrap-around (tested against 3).
+K = 3K_1 − K_2 = j_0(k_F R)² (the free-electron pair kernel) for the total. The double sum is a correlation, so by
+Parseval it is Σ_G K̂_αβ(G) Re[F̂_α(G)^* F̂_β(G)]/N on the padded box: one FFT of the field per atom, the kernel
+spectra once per box and k_F. The q integral is therefore exact for the truncated field (no discretisation in q at
+all); padding 2 holds the correlation without wrap-around (tested against 3).
 
 As a cross-check, :func:`lattice_fermi_average` evaluates the same integral as a sum over the supercell's own
 reciprocal lattice vectors 0 < |G| ≤ 2k_F with weights w(G)(2π)³/Ω_sc: the periodic field's Fourier coefficients are
@@ -256,25 +257,56 @@ def wigner_seitz_embedding(
     base = [np.round(np.arange(n) / n - center_frac[k]).astype(int) for k, n in enumerate(shape)]
     wrapped = [np.arange(n) / n - center_frac[k] - base[k] for k, n in enumerate(shape)]
 
-    def distance(shift):
-        cart = np.zeros((3, *shape))
-        for k in range(3):
-            frac = (wrapped[k] + shift[k]).reshape([-1 if j == k else 1 for j in range(3)])
-            cart += frac[None] * cell[k][:, None, None, None]
-        return np.sqrt(np.sum(cart**2, axis=0))
+    metric = cell @ cell.T
+    shifts = np.array(list(itertools.product((-1, 0, 1), repeat=3)))
 
-    shifts = list(itertools.product((-1, 0, 1), repeat=3))
-    distances = [distance(shift) for shift in shifts]
-    best = np.minimum.reduce(distances)
-    ties = [d <= best + _TIE_TOLERANCE for d in distances]
-    count = np.sum(ties, axis=0)
-    box = np.zeros((3, *(padding * n for n in shape)))
-    for shift, tied in zip(shifts, ties, strict=True):
-        if not tied.any():
-            continue
-        # image index i - n·(base - shift): grid point i displaced by the image shift, wrapped into the box
-        index = [(np.arange(n) - n * (base[k] - shift[k])) % (padding * n) for k, n in enumerate(shape)]
-        box[np.ix_(range(3), *index)] += field * (tied / count)[None]
+    def squared_distance(shift):
+        u = [(wrapped[k] + shift[k]).reshape([-1 if j == k else 1 for j in range(3)]) for k in range(3)]
+        # diagonal terms are 1-D and cross terms 2-D: five full-size additions
+        squared = (metric[0, 0] * u[0] ** 2 + 2.0 * metric[0, 1] * u[0] * u[1]) + (
+            metric[1, 1] * u[1] ** 2 + 2.0 * metric[1, 2] * u[1] * u[2]
+        )
+        return squared + (metric[2, 2] * u[2] ** 2 + 2.0 * metric[0, 2] * u[0] * u[2])
+
+    best = np.full(shape, np.inf)
+    choice = np.zeros(shape, dtype=np.int8)
+    for index, shift in enumerate(shifts):
+        squared = squared_distance(shift)
+        closer = squared < best
+        best[closer] = squared[closer]
+        choice[closer] = index
+    # |d| ≤ |best| + tol  ⇔  d² ≤ best² + 2 tol |best| + tol²
+    limit = best + 2.0 * _TIE_TOLERANCE * np.sqrt(best) + _TIE_TOLERANCE**2
+    tied = [np.nonzero((squared_distance(shift) <= limit).ravel())[0] for shift in shifts]
+    count = np.zeros(int(np.prod(shape)), dtype=int)
+    for points in tied:
+        count[points] += 1
+
+    # box index of grid point i in image `shift`: i − n·(base − shift), wrapped into the box; per axis and shift
+    box_shape = tuple(padding * n for n in shape)
+    table = [
+        np.stack([(np.arange(n) - n * (base[k] - s)) % (padding * n) for s in (-1, 0, 1)], axis=1)
+        for k, n in enumerate(shape)
+    ]
+    grid_index = np.indices(shape).reshape(3, -1)
+
+    def flat_target(points, shift_rows):
+        return np.ravel_multi_index(
+            tuple(table[k][grid_index[k, points], shift_rows[:, k] + 1] for k in range(3)), box_shape
+        )
+
+    values = field.reshape(3, -1)
+    weight = 1.0 / count
+    box = np.zeros((3, int(np.prod(box_shape))))
+    everyone = np.arange(values.shape[1])
+    box[:, flat_target(everyone, shifts[choice.ravel()])] = values * weight
+    for index, points in enumerate(tied):  # the other images of points on the Wigner–Seitz faces
+        points = points[choice.ravel()[points] != index]
+        if points.size:
+            box[:, flat_target(points, np.broadcast_to(shifts[index], (points.size, 3)))] += (
+                values[:, points] * weight[points]
+            )
+    box = box.reshape(3, *box_shape)
     return box
 
 
@@ -313,6 +345,37 @@ def _kernel_tables(
     for table in tables:
         table.flags.writeable = False
     return tables
+
+
+@functools.lru_cache(maxsize=2)
+def _kernel_spectra(
+    shape: tuple[int, int, int], cell_bytes: bytes, k_fermi: float
+) -> tuple[NDArray[np.float64], dict[tuple[int, int], NDArray[np.float64]]]:
+    """Half-spectra of K and of K_αβ = K₁δ_αβ − K₂R̂_αR̂_β on a box, with the rfft double-count weights and 1/N.
+
+    The kernels are real and even in R, so their spectra are real; Σ_d K(d) c(d) = Σ_G (weighted K̂)(G) ĉ(G) for a
+    real even correlation c with half-spectrum ĉ.
+    """
+    kernel, k1, k2, unit = _kernel_tables(shape, cell_bytes, k_fermi)
+    n3 = shape[2]
+    weight = np.full(n3 // 2 + 1, 2.0)
+    weight[0] = 1.0
+    if n3 % 2 == 0:
+        weight[-1] = 1.0
+    weight = weight / np.prod(shape)
+
+    def spectrum(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = scipy.fft.rfftn(values, workers=-1).real * weight
+        out.flags.writeable = False
+        return out
+
+    tensor = {}
+    for alpha, beta in itertools.combinations_with_replacement(range(3), 2):
+        values = -k2 * unit[alpha] * unit[beta]
+        if alpha == beta:
+            values = values + k1
+        tensor[(alpha, beta)] = spectrum(values)
+    return spectrum(kernel), tensor
 
 
 @dataclass(frozen=True)
@@ -461,8 +524,9 @@ def plane_wave_fermi_average(
 
     Notes
     -----
-    Cost: one forward real FFT of three components and six inverse real FFTs on the padded box (padding³ × the grid),
-    plus the lattice sum (one three-component FFT on the grid).
+    Cost: one forward real FFT of three components on the padded box (padding³ × the grid) and element-wise products
+    with the kernel spectra (seven real FFTs, cached per box and k_F), plus the lattice sum (one three-component FFT on
+    the grid).
     """
     field = _as_field(field)
     cell = _as_cell(cell)
@@ -476,26 +540,19 @@ def plane_wave_fermi_average(
     box = wigner_seitz_embedding(centred, cell, center, padding=padding)
     box_shape = box.shape[1:]
     box_cell = cell * padding
-    kernel, k1, k2, unit = _kernel_tables(tuple(box_shape), box_cell.tobytes(), float(k_fermi))
+    kernel, tensor = _kernel_spectra(tuple(box_shape), box_cell.tobytes(), float(k_fermi))
     spectrum = scipy.fft.rfftn(box, axes=(1, 2, 3), workers=-1)
     del box
-
-    def correlation(alpha: int, beta: int) -> NDArray[np.float64]:
-        """Σ_i F_α(r_i) F_β(r_i + R), symmetrised in α, β (the real part of the cross spectrum)."""
-        cross = (np.conj(spectrum[alpha]) * spectrum[beta]).real
-        return scipy.fft.irfftn(cross, s=box_shape, axes=(0, 1, 2), workers=-1)
-
-    trace = np.zeros(box_shape)
-    projected = 0.0
+    # Parseval: Σ_d K(d) Σ_i F_α(r_i) F_β(r_i + d) = Σ_G K̂(G) Re[F̂_α*(G) F̂_β(G)] / N (weights in the spectra)
+    total, rigid = 0.0, 0.0
     for alpha, beta in itertools.combinations_with_replacement(range(3), 2):
-        corr = correlation(alpha, beta)
-        if alpha == beta:
-            trace += corr
+        cross = (np.conj(spectrum[alpha]) * spectrum[beta]).real
         factor = 1.0 if alpha == beta else 2.0
-        projected += factor * float(np.sum(k2 * unit[alpha] * unit[beta] * corr))
+        if alpha == beta:
+            total += float(np.sum(kernel * cross))
+        rigid += factor * float(np.sum(tensor[(alpha, beta)] * cross))
     dv2 = (abs(float(np.linalg.det(cell))) / np.prod(shape)) ** 2 / cell_volume**2
-    total = dv2 * float(np.sum(kernel * trace))
-    rigid = dv2 * (float(np.sum(k1 * trace)) - projected)
+    total, rigid = dv2 * total, dv2 * rigid
     backflow = total - rigid
     return PlaneWaveAverage(
         rigid=rigid,

@@ -116,6 +116,20 @@ def test_h3s_enatom(h3s_enatom_node):
     assert sum_rules['total']['translational'] < 5e-2
 
 
+def test_h3s_plane_wave_split(h3s_enatom_node):
+    """H3S: the plane-wave rigid/backflow split of I² per species (docs/enatom.md); the bare V_loc is rigid."""
+    node = h3s_enatom_node
+    values = node.outputs.plane_wave.get_dict()
+    print({key: value for key, value in values.items() if key != 'pw_atoms'})  # the numbers quoted in the docs
+    for label, atom in values['pw_atoms'].items():
+        print(label, atom['element'], atom['multiplicity'], {c: atom[c] for c in ('total', 'hxc', 'bare')})
+    assert values['pw_cell_volume_A3'] == pytest.approx(node.inputs.structure.get_cell_volume() / 2)
+    assert values['pw_bare_backflow_share_lattice_max'] < 1e-2
+    for element in ('H', 'S'):
+        assert values[f'I2_{element}_pw_rigid_eV2_per_A2'] > 0
+        assert 0 <= values[f'I2_{element}_backflow_share'] < 0.5
+
+
 @pytest.mark.parametrize(('amplitude', 'match'), [(1e-6, 'outside'), (0.5, 'outside')])
 def test_bad_amplitude(enatom_codes, al_family, amplitude, match):
     """A displacement amplitude outside the allowed range is refused before anything runs."""
