@@ -273,8 +273,8 @@ def wigner_seitz_embedding(
     for index, shift in enumerate(shifts):
         squared = squared_distance(shift)
         closer = squared < best
-        best[closer] = squared[closer]
-        choice[closer] = index
+        np.copyto(best, squared, where=closer)
+        np.copyto(choice, index, where=closer)
     # |d| ≤ |best| + tol  ⇔  d² ≤ best² + 2 tol |best| + tol²
     limit = best + 2.0 * _TIE_TOLERANCE * np.sqrt(best) + _TIE_TOLERANCE**2
     tied = [np.nonzero((squared_distance(shift) <= limit).ravel())[0] for shift in shifts]
@@ -333,8 +333,8 @@ def _kernel_tables(
         )
         squared = squared + (metric[2, 2] * u[2] ** 2 + 2.0 * metric[0, 2] * u[0] * u[2])
         closer = squared < best
-        best[closer] = squared[closer]
-        choice[closer] = index
+        np.copyto(best, squared, where=closer)
+        np.copyto(choice, index, where=closer)
     best = np.sqrt(np.maximum(best, 0.0))
     frac = np.stack([broadcast(axes[k], k) + shifts[choice, k] for k in range(3)])
     vector = np.einsum('k...,kc->c...', frac, cell)
