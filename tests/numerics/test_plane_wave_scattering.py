@@ -95,7 +95,7 @@ def test_free_electron_wavevector_and_q_density():
 
 def test_gaussian_rigid_field_has_no_backflow():
     """−∇v of a Gaussian: backflow share 0 and the rigid average equals the 1-D quadrature to 1e-8."""
-    rigid, _ = gaussian_fields(CUBIC, (32, 32, 32), CENTER)
+    rigid, _ = gaussian_fields(CUBIC, (24, 24, 24), CENTER)
     result = plane_wave_fermi_average(rigid, CUBIC, CENTER, k_fermi=K_FERMI, cell_volume=OMEGA0)
     exact = radial_average()
     assert result.rigid == pytest.approx(exact, rel=1e-8)
@@ -110,7 +110,7 @@ def test_gaussian_rigid_field_has_no_backflow():
 
 def test_curl_field_is_pure_backflow():
     """∇×(ẑ v): backflow share 1 and the backflow average is (2/3) of the Gaussian's q²ṽ² quadrature."""
-    _, curl = gaussian_fields(CUBIC, (32, 32, 32), CENTER)
+    _, curl = gaussian_fields(CUBIC, (24, 24, 24), CENTER)
     result = plane_wave_fermi_average(curl, CUBIC, CENTER, k_fermi=K_FERMI, cell_volume=OMEGA0)
     exact = 2.0 / 3.0 * radial_average()  # |q × ẑ|² averages to (2/3) q²
     assert result.backflow == pytest.approx(exact, rel=1e-8)
@@ -121,8 +121,8 @@ def test_curl_field_is_pure_backflow():
 
 def test_rigid_and_backflow_add_without_cross_term():
     """A sum of a rigid field and a curl of different widths: each part is recovered; the shares add to 1."""
-    rigid, _ = gaussian_fields(CUBIC, (32, 32, 32), CENTER, sigma=0.5)
-    _, curl = gaussian_fields(CUBIC, (32, 32, 32), CENTER, sigma=0.35, amplitude=-3.0)
+    rigid, _ = gaussian_fields(CUBIC, (24, 24, 24), CENTER, sigma=0.5)
+    _, curl = gaussian_fields(CUBIC, (24, 24, 24), CENTER, sigma=0.35, amplitude=-3.0)
     result = plane_wave_fermi_average(rigid + curl, CUBIC, CENTER, k_fermi=K_FERMI, cell_volume=OMEGA0)
     exact_rigid = radial_average(sigma=0.5)
     exact_backflow = 2.0 / 3.0 * radial_average(sigma=0.35, amplitude=-3.0)
@@ -151,6 +151,7 @@ def test_wigner_seitz_embedding_keeps_the_sum_and_padding_is_converged():
     box = wigner_seitz_embedding(field, CUBIC, np.zeros(3))
     assert box.shape == (3, 48, 48, 48)
     np.testing.assert_allclose(box.sum(axis=(1, 2, 3)), field.sum(axis=(1, 2, 3)), rtol=1e-12)
+    rigid, curl = gaussian_fields(CUBIC, (16, 16, 16), CENTER)
     two = plane_wave_fermi_average(rigid + curl, CUBIC, CENTER, k_fermi=K_FERMI, cell_volume=OMEGA0)
     three = plane_wave_fermi_average(rigid + curl, CUBIC, CENTER, k_fermi=K_FERMI, cell_volume=OMEGA0, padding=3)
     assert three.rigid == pytest.approx(two.rigid, rel=1e-12)
