@@ -11,7 +11,8 @@ with units, is :data:`CONTEXT_FIELDS` plus the metric keys documented in ``docs/
 (:func:`check_schema_version`). Version history:
 
 1. first version (context keys below; per-species and aggregated ``_M`` keys; T_c of the H and M partials by every
-   route; ``delta_tc_<route>_K``).
+   route; ``delta_tc_<route>_K``). Keys added later without changing an existing one keep version 1: the enatom
+   stage's plane-wave split of I² (``I2_<s>_pw_*``, ``I2_<s>_backflow_share*``, ``pw_*``).
 """
 
 from __future__ import annotations
