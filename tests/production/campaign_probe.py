@@ -8,6 +8,7 @@ pressure point (or, for the vc-relaxes, the sweep) that called it, through its c
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 POINT_LABEL = 'PressurePointWorkChain'
@@ -25,6 +26,27 @@ def _owner(node) -> tuple[str, str | None, float | None, int | None]:
             return 'sweep', caller.base.extras.get('enatom_candidate', None), None, caller.pk
         caller = caller.caller
     return 'none', None, None, None
+
+
+#: QE's closing timing line, e.g. ``PHONON       :   2m31.52s CPU   2m40.01s WALL``.
+_TIMING = re.compile(r'^\s*[A-Z0-9]+\s*:\s*(?P<cpu>[\dhms. ]+?)\s*CPU\s+(?P<wall>[\dhms. ]+?)\s*WALL', re.M)
+
+
+def _seconds(text: str) -> float:
+    """Return the seconds of a QE time such as ``1h 2m``, ``2m31.52s`` or ``0.41s``."""
+    units = {'h': 3600.0, 'm': 60.0, 's': 1.0}
+    return sum(float(value) * units[unit] for value, unit in re.findall(r'([\d.]+)\s*([hms])', text))
+
+
+def _qe_times(node) -> tuple[float | None, float | None]:
+    """Return (CPU, wall) seconds of rank 0 from the last timing line of the retrieved ``aiida.out``, if any."""
+    try:
+        matches = list(_TIMING.finditer(node.outputs.retrieved.base.repository.get_object_content('aiida.out')))
+    except Exception:  # noqa: BLE001 - not retrieved (killed, failed) or no stdout: no timing
+        return None, None
+    if not matches:
+        return None, None
+    return _seconds(matches[-1]['cpu']), _seconds(matches[-1]['wall'])
 
 
 def _state(node) -> str | None:
@@ -51,6 +73,7 @@ def main() -> None:
             'exit_message': node.exit_message,
         }
         if node.process_label == SWEEP_LABEL:
+            entry['pressures'] = extras.get('enatom_pressures_GPa', None)
             sweeps.append(entry)
         elif node.process_label == POINT_LABEL:
             entry['pressure'] = extras.get('enatom_pressure_GPa', None)
@@ -75,6 +98,7 @@ def main() -> None:
             continue  # not part of this campaign
         parent = node.inputs.parent_folder.creator.pk if 'parent_folder' in node.inputs else None
         parameters = node.inputs.parameters.get_dict() if 'parameters' in node.inputs else {}
+        cpu, wall = _qe_times(node)
         calcjobs.append(
             {
                 'pk': node.pk,
@@ -93,9 +117,13 @@ def main() -> None:
                 'recover': parameters.get('INPUTPH', {}).get('recover'),
                 'max_seconds': parameters.get('INPUTPH', {}).get('max_seconds'),
                 'walltime': node.get_option('max_wallclock_seconds'),
+                'qe_cpu_s': cpu,
+                'qe_wall_s': wall,
             }
         )
-    terminated = bool(sweeps) and all(sweep['state'] in ('finished', 'excepted', 'killed') for sweep in sweeps)
+    ended = ('finished', 'excepted', 'killed')
+    # a sweep that excepted leaves the points it had submitted running: the campaign has ended when they have too
+    terminated = bool(sweeps) and all(entry['state'] in ended for entry in sweeps + points)
     print(json.dumps({'sweeps': sweeps, 'points': points, 'calcjobs': calcjobs, 'terminated': terminated}))
 
 

@@ -25,6 +25,7 @@ mocks: all of it is real QE, SLURM, RabbitMQ and PostgreSQL. The numbers measure
 from __future__ import annotations
 
 import contextlib
+import datetime
 import itertools
 import json
 import os
@@ -40,6 +41,7 @@ import time
 import pytest
 import yaml
 
+from aiida_enatom.campaign.launch import FINISHED_STATUSES
 from tests.production.cluster import (
     PrivatePostgres,
     PrivateRabbitMQ,
@@ -68,6 +70,8 @@ COMPARED = {
     'tc_allen_dynes_K': (5e-2, 1e-3),
     'tc_eliashberg_K': (5e-2, 1e-3),
 }
+#: Niceness of the daemon, probes and launches (the project's rule on a shared machine).
+NICENESS = 10
 CLI = (sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()')
 ENV_LINES = ('OMP_NUM_THREADS=1', 'OMPI_ALLOW_RUN_AS_ROOT=1', 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1')
 
@@ -145,7 +149,7 @@ class Stack:
 
     def run(self, command: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ['nice', '-n', '10', *command],
+            [*_nice(), *command],
             env=self.env(),
             capture_output=True,
             text=True,
@@ -216,6 +220,16 @@ class Stack:
             if self.state['terminated'] or time.monotonic() > deadline:
                 raise AssertionError(f'{what}: not reached (terminated={self.state["terminated"]})')
             time.sleep(interval)
+
+
+def _nice() -> list[str]:
+    """Return the ``nice`` prefix that runs a command at niceness 10 (none when this process is at 10 or above).
+
+    A plain ``nice -n 10`` inside a run already started with ``nice -n 10`` gives 19, where the daemon, the probes
+    and the launches starve on a loaded machine (``verdi daemon start`` took over 15 min there).
+    """
+    current = os.nice(0)
+    return ['nice', '-n', str(NICENESS - current)] if current < NICENESS else []
 
 
 def _children(pid: int) -> list[int]:
@@ -306,7 +320,13 @@ def stack():
 
 @pytest.fixture(scope='module')
 def campaign(stack):
-    """Launch the campaign to the daemon, inject the faults while it runs, wait for it to end; return the stack."""
+    """Launch the campaign to the daemon, inject the faults, relaunch once it has ended, wait; return the stack.
+
+    The relaunch is what docs/cluster.md tells a user to do after a broker outage: once the broker is back and the
+    sweeps have terminated, ``campaign launch FILE --daemon`` again. It submits only the points that have no
+    finished record (the failed ones: those the outage failed, and ``Al-nc``, which fails by design), and reuses
+    the others.
+    """
     path = stack.root / 'faults.yaml'
     path.write_text(yaml.safe_dump(CAMPAIGN))
     start = time.monotonic()
@@ -338,6 +358,7 @@ def campaign(stack):
         'old_pid': old_pid,
         'new_pid': stack.rabbitmq.pid,
         'down_s': time.monotonic() - stop_start,
+        'at_s': stop_start - start,
         'calcjobs_before': calcjobs_before,
     }
     restarted = time.monotonic()
@@ -345,39 +366,155 @@ def campaign(stack):
     stack.events['rabbitmq']['first_new_calcjob_after_s'] = time.monotonic() - restarted
     stack.save()
 
-    # 3. SIGKILL a ph.x of Al-ok once it has converged a representation
-    def ph_to_kill(state: dict):
-        running = set(stack.squeue_running().values())
-        for job in _jobs(state, label='EnatomPhCalculation', candidate='Al-ok', state='waiting'):
-            if job['workdir'] not in running:
-                continue
-            out = pathlib.Path(job['workdir']) / 'aiida.out'
-            with contextlib.suppress(OSError):
-                if out.read_text().count('Convergence has been achieved') >= 2:
-                    pid = _qe_pid('ph.x', job['workdir'])
-                    if pid:
-                        return job, pid
-        return None
+    def relaunch() -> None:
+        """Once every sweep and point has terminated: ``campaign launch FILE --daemon`` again (the recovery)."""
+        stack.state = stack.probe()
+        assert stack.state['terminated'], 'relaunch before the campaign terminated'
+        failed = sorted(_unfinished_keys(stack.state))
+        stack.timings['first_round_s'] = time.monotonic() - start
+        began = time.monotonic()
+        proc = stack.run([*CLI, '-p', stack.profile, 'campaign', 'launch', str(path), '--daemon'])
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        stack.timings['relaunch_s'] = time.monotonic() - began
+        stack.events['relaunch'] = {
+            'at_s': began - start,
+            'failed_before': failed,
+            'sweeps_before': sorted(sweep['pk'] for sweep in stack.state['sweeps']),
+            'points_before': sorted(_key(point) for point in stack.state['points']),
+            'output': proc.stdout[-3000:],
+        }
+        stack.save()
 
-    job, pid = stack.wait(ph_to_kill, 1800, 'a running ph.x of Al-ok', interval=2.0)
+    # 3. SIGKILL a ph.x of Al-ok once it has converged two representations. If the campaign ends first (the broker
+    #    outage failed the Al-ok points before their ph.x), the relaunch comes now and the ph.x of the rerun is killed.
+    found = _wait_ph_to_kill(stack, 1800)
+    if found is None:
+        relaunch()
+        found = _wait_ph_to_kill(stack, 1800)
+    assert found is not None, 'no ph.x of Al-ok ran long enough to be killed'
+    job, pid = found
     os.kill(pid, signal.SIGKILL)
-    stack.events['ph_kill'] = {'calcjob': job['pk'], 'pid': pid, 'pressure': job['pressure']}
+    stack.events['ph_kill'] = {'calcjob': job['pk'], 'pid': pid, 'pressure': job['pressure'], 'at_s': _since(start)}
     stack.save()
 
     stack.wait(lambda s: s['terminated'], CAMPAIGN_TIMEOUT, 'the campaign to terminate', interval=10.0)
+    if 'relaunch' not in stack.events:
+        relaunch()
+        stack.wait(lambda s: s['terminated'], CAMPAIGN_TIMEOUT, 'the relaunched points to terminate', interval=10.0)
     stack.timings['campaign_s'] = time.monotonic() - start
     status = stack.run([*CLI, '-p', stack.profile, 'campaign', 'status', GROUP])
     stack.status_output = status.stdout + status.stderr
     log = (stack.slurm.prefix / 'log' / 'slurmctld.log').read_text()
     stack.events['sbatch_jobs'] = sorted(set(re.findall(r'_slurm_rpc_submit_batch_job: JobId=(\d+)', log)), key=int)
     stack.events['time_limit_jobs'] = sorted(set(re.findall(r'Time limit exhausted for JobId=(\d+)', log)), key=int)
+    stack.events['slurm_busy'] = _slurm_busy(log)
+    stack.events['outcome'] = _outcome(stack.state)
     print(json.dumps({'timings': stack.timings, 'events': stack.events}, indent=1, default=str))
     stack.save()
     return stack
 
 
+def _since(start: float) -> float:
+    return time.monotonic() - start
+
+
+def _wait_ph_to_kill(stack: Stack, timeout: float) -> tuple[dict, int] | None:
+    """Return (CalcJob, PID) of a running ph.x of ``Al-ok`` with two converged representations; None if it ended.
+
+    ``squeue`` and the job's ``aiida.out`` are polled every second; the (slow) database probe runs only when SLURM
+    runs a job not seen before (to learn whether it is a ph.x of Al-ok), or every 30 s when SLURM runs nothing (to
+    learn whether the campaign has terminated).
+    """
+    deadline = time.monotonic() + timeout
+    seen: set[str] = set()
+    candidates: dict[str, dict] = {}
+    last_probe = 0.0
+    while time.monotonic() < deadline:
+        running = set(stack.squeue_running().values())
+        if running - seen or (not running and time.monotonic() - last_probe > 30):
+            stack.state = stack.probe()
+            last_probe = time.monotonic()
+            seen |= running
+            jobs = _jobs(stack.state, label='EnatomPhCalculation', candidate='Al-ok', state='waiting')
+            candidates = {job['workdir']: job for job in jobs}
+            if stack.state['terminated']:
+                return None
+        for workdir in running & set(candidates):
+            with contextlib.suppress(OSError):
+                if (pathlib.Path(workdir) / 'aiida.out').read_text().count('Convergence has been achieved') >= 2:
+                    pid = _qe_pid('ph.x', workdir)
+                    if pid:
+                        return candidates[workdir], pid
+        time.sleep(1.0)
+    raise AssertionError(f'a running ph.x of Al-ok: not reached in {timeout} s')
+
+
+def _slurm_busy(log: str) -> dict:
+    """Return job count, summed job seconds and the seconds SLURM ran at least one job, from ``slurmctld.log``."""
+    stamp = r'^\[(\S+)\] '
+    starts = {job: ts for ts, job in re.findall(stamp + r'sched: Allocate JobId=(\d+)', log, flags=re.M)}
+    ends: dict[str, str] = {}
+    for ts, job in re.findall(stamp + r'_job_complete: JobId=(\d+)', log, flags=re.M):
+        ends.setdefault(job, ts)
+    intervals = sorted(
+        (datetime.datetime.fromisoformat(starts[job]), datetime.datetime.fromisoformat(ends[job]))
+        for job in starts
+        if job in ends
+    )
+    busy, summed, current = 0.0, 0.0, None
+    for begin, end in intervals:
+        summed += (end - begin).total_seconds()
+        if current is None or begin > current[1]:
+            if current is not None:
+                busy += (current[1] - current[0]).total_seconds()
+            current = [begin, end]
+        else:
+            current[1] = max(current[1], end)
+    if current is not None:
+        busy += (current[1] - current[0]).total_seconds()
+    first = intervals[0][0] if intervals else None
+    last = max((end for _, end in intervals), default=None)
+    span = (last - first).total_seconds() if intervals else 0.0
+    return {'jobs': len(intervals), 'job_seconds': summed, 'busy_s': busy, 'span_s': span}
+
+
+def _key(point: dict) -> tuple[str, float]:
+    return point['candidate'], float(point['pressure'])
+
+
+def _done(point: dict) -> bool:
+    """Whether a relaunch reuses the point (the campaign layer's rule: a finished status, hence a record)."""
+    return point['status'] in FINISHED_STATUSES and point['record'] is not None
+
+
+def _unfinished_keys(state: dict) -> set[tuple[str, float]]:
+    """(candidate, pressure) of the campaign file that have no point with a record yet."""
+    expected = {(c['label'], float(p)) for c in CAMPAIGN['candidates'] for p in c['pressures']}
+    return expected - {_key(point) for point in state['points'] if _done(point)}
+
+
+def _outcome(state: dict) -> dict:
+    """Count the points of each (candidate, pressure): attempts, with a record, lost (none), duplicated (>1)."""
+    expected = {(c['label'], float(p)) for c in CAMPAIGN['candidates'] for p in c['pressures']}
+    per_key = {
+        f'{cand} {pressure:g}': {
+            'attempts': sum(_key(p) == (cand, pressure) for p in state['points']),
+            'with_record': sum(_key(p) == (cand, pressure) and _done(p) for p in state['points']),
+        }
+        for cand, pressure in sorted(expected)
+    }
+    lost = [key for key, count in per_key.items() if count['with_record'] == 0 and not key.startswith('Al-nc')]
+    duplicated = [key for key, count in per_key.items() if count['with_record'] > 1]
+    return {'points': per_key, 'lost': lost, 'duplicated': duplicated}
+
+
 def _points(state: dict, candidate: str) -> list[dict]:
-    return sorted((p for p in state['points'] if p['candidate'] == candidate), key=lambda p: p['pressure'])
+    return sorted((p for p in state['points'] if p['candidate'] == candidate), key=lambda p: (p['pressure'], p['pk']))
+
+
+def _final(state: dict, candidate: str) -> list[dict]:
+    """The points of ``candidate`` that carry a record (one per pressure when nothing is lost or duplicated)."""
+    return [point for point in _points(state, candidate) if _done(point)]
 
 
 def _jobs(state: dict, **filters) -> list[dict]:
@@ -394,12 +531,28 @@ def test_every_calcjob_went_through_sbatch_once(campaign):
 
 
 def test_no_point_lost_or_duplicated(campaign):
-    """One point per (candidate, pressure), every planned point present, one sweep per candidate."""
-    state = campaign.state
+    """After the relaunch every planned point has exactly one point with a record (Al-nc none: it fails by design).
+
+    A point that failed (the broker outage, or Al-nc) was submitted again by the relaunch, and only those: the
+    relaunch's sweeps cover exactly the pressures that had no record, and every point and sweep has terminated.
+    """
+    state, relaunch = campaign.state, campaign.events['relaunch']
+    outcome = _outcome(state)
+    assert outcome['lost'] == [] and outcome['duplicated'] == [], outcome
     expected = {(c['label'], float(p)) for c in CAMPAIGN['candidates'] for p in c['pressures']}
-    found = [(p['candidate'], float(p['pressure'])) for p in state['points']]
-    assert sorted(found) == sorted(expected)  # none lost (missing), none duplicated (twice)
-    assert sorted(s['candidate'] for s in state['sweeps']) == sorted(c['label'] for c in CAMPAIGN['candidates'])
+    assert {_key(point) for point in state['points']} == expected  # nothing outside the campaign file
+    failed_before = {(cand, float(pressure)) for cand, pressure in relaunch['failed_before']}
+    assert ('Al-nc', 20.0) in failed_before
+    for key in expected:
+        points = [point for point in state['points'] if _key(point) == key]
+        before = sum(tuple(entry) == key for entry in relaunch['points_before'])
+        assert len(points) == before + (key in failed_before), (key, points)  # the relaunch reran the failed only
+        assert all(point['state'] in ('finished', 'excepted', 'killed') for point in points), points
+    first = [s for s in state['sweeps'] if s['pk'] in relaunch['sweeps_before']]
+    again = [s for s in state['sweeps'] if s['pk'] not in relaunch['sweeps_before']]
+    assert sorted(s['candidate'] for s in first) == sorted(c['label'] for c in CAMPAIGN['candidates'])
+    assert sorted((s['candidate'], float(p)) for s in again for p in s['pressures']) == sorted(failed_before)
+    assert all(sweep['state'] == 'finished' for sweep in again), again
 
 
 def test_daemon_sigkill_campaign_completes_without_duplicates(campaign):
@@ -407,7 +560,9 @@ def test_daemon_sigkill_campaign_completes_without_duplicates(campaign):
     state = campaign.state
     reference = json.loads(REFERENCE.read_text())
     assert campaign.events['daemon_kill']['workers']
-    for point in _points(state, 'Al-ok'):
+    points = _final(state, 'Al-ok')
+    assert [point['pressure'] for point in points] == [10.0, 30.0], _points(state, 'Al-ok')
+    for point in points:
         assert point['state'] == 'finished' and point['exit_status'] == 0, point
         assert {'PwCalculation', 'EnatomPhCalculation', 'Q2rCalculation', 'MatdynCalculation'} <= set(
             point['record_ancestors']
@@ -418,16 +573,23 @@ def test_daemon_sigkill_campaign_completes_without_duplicates(campaign):
             counts[job['label']] = counts.get(job['label'], 0) + 1
         # the CalcJobs of the same point in the embedded-profile run, plus the one ph.x rerun after the ph.x kill
         expected = dict(reference[f'{point["pressure"]:g}']['calcjobs'])
-        if point['pressure'] == campaign.events['ph_kill']['pressure']:
+        if point['pk'] == _owner_of(state, campaign.events['ph_kill']['calcjob']):
             expected['EnatomPhCalculation'] += 1
         assert counts == expected
         assert all(job['exit_status'] == 0 for job in jobs if job['label'] != 'EnatomPhCalculation'), jobs
 
 
+def _owner_of(state: dict, calcjob: int) -> int | None:
+    (job,) = _jobs(state, pk=calcjob)
+    return job['owner_pk']
+
+
 def test_results_equal_embedded_profile_run(campaign):
     """The clean points' records equal the embedded-profile (SQLite, in-process, core.direct) run of the same points."""
     reference = json.loads(REFERENCE.read_text())
-    for point in _points(campaign.state, 'Al-ok'):
+    points = _final(campaign.state, 'Al-ok')
+    assert len(points) == 2, _points(campaign.state, 'Al-ok')
+    for point in points:
         expected = reference[f'{point["pressure"]:g}']
         for key, (rel, abs_) in COMPARED.items():
             assert point['record'][key] == pytest.approx(expected[key], rel=rel, abs=abs_), key
@@ -447,7 +609,7 @@ def test_killed_phx_is_recovered(campaign):
 def test_walltime_exceeded_phx_is_restarted_with_recover(campaign):
     """SLURM cancels Al-wall's ph.x at its time limit; each rerun recovers from the previous folder; point ends OK."""
     state = campaign.state
-    (point,) = _points(state, 'Al-wall')
+    (point,) = _final(state, 'Al-wall')
     ph = _jobs(state, owner_pk=point['pk'], label='EnatomPhCalculation')
     assert campaign.events['time_limit_jobs'], 'SLURM never cancelled a job at its time limit'
     assert ph[0]['exit_status'] == 120, ph  # ERROR_SCHEDULER_OUT_OF_WALLTIME from the SLURM scheduler plugin
@@ -458,20 +620,30 @@ def test_walltime_exceeded_phx_is_restarted_with_recover(campaign):
 
 
 def test_unconverged_scf_ends_in_our_exit_code_and_is_visible(campaign):
-    """Al-nc's SCF fails in its iterations; the point fails with a specific exit code shown by ``campaign status``."""
+    """Al-nc's SCF fails in its iterations, in the first run and the relaunch's, with one specific exit code."""
     state = campaign.state
-    (point,) = _points(state, 'Al-nc')
-    assert point['state'] == 'finished' and point['exit_status'] not in (0, None, 1), point
-    scf = [job for job in _jobs(state, owner_pk=point['pk'], label='PwCalculation')]
-    # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow
-    assert len(scf) == 2 and all(job['exit_status'] == 410 for job in scf), scf
+    points = _points(state, 'Al-nc')
+    assert len(points) == 2, points  # the first run and the relaunch's rerun of the failed point
+    assert len({point['exit_status'] for point in points}) == 1, points
+    for point in points:
+        assert point['state'] == 'finished' and point['exit_status'] not in (0, None, 1), point
+        assert point['record'] is None, point
+        scf = _jobs(state, owner_pk=point['pk'], label='PwCalculation')
+        # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow
+        assert len(scf) == 2 and all(job['exit_status'] == 410 for job in scf), scf
     assert 'Al-nc' in campaign.status_output and 'failed' in campaign.status_output, campaign.status_output
-    assert re.search(rf'\b{point["exit_status"]}\b', campaign.status_output), campaign.status_output
+    assert re.search(rf'\b{points[-1]["exit_status"]}\b', campaign.status_output), campaign.status_output
 
 
 def test_rabbitmq_restart_work_resumes(campaign):
-    """After RabbitMQ's restart new CalcJobs were created, and every sweep terminated (nothing left waiting)."""
+    """After RabbitMQ's restart work resumed, and after the relaunch every point of Al-ok and Al-wall has a record.
+
+    A process that submits a child while the broker is away excepts (aiida-core's ``submit`` sends a task to the
+    broker); its point fails, and the relaunch (the documented recovery) runs it again. Whether that happened in
+    this run is in ``events['relaunch']['failed_before']``.
+    """
     event = campaign.events['rabbitmq']
     assert event['new_pid'] != event['old_pid']
     assert len(campaign.state['calcjobs']) > event['calcjobs_before']
-    assert all(sweep['state'] == 'finished' for sweep in campaign.state['sweeps']), campaign.state['sweeps']
+    assert _unfinished_keys(campaign.state) == {('Al-nc', 20.0)}
+    assert campaign.state['terminated']
