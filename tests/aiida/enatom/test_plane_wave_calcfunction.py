@@ -90,3 +90,56 @@ def test_record_takes_the_keys(plane_wave_node):
     assert record['I2_H_pw_route2_ratio'] == pytest.approx(node['I2_H_pw_eV2_per_A2'] / 10.0)
     assert record['I2_S_pw_route2_ratio'] is None
     assert np.isfinite(record['I2_S_pw_rigid_eV2_per_A2'])
+
+
+class _Outputs(dict):
+    """Stand-in for a node's ``outputs`` (attribute and item access, ``in``, iteration over labels)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def test_show_json_has_the_keys(plane_wave_node):
+    """``aiida-enatom show --json`` (``summarise``) merges the flat keys and puts the per-atom split under ``atoms``."""
+    import json
+    from types import SimpleNamespace
+
+    from aiida import orm
+
+    from aiida_enatom.cli.summary_enatom import summarise
+
+    node, _ = plane_wave_node
+    atom_metrics = {'site': 2, 'element': 'H', 'backflow_to_rigid': {'total': 0.03}, 'tail': {'total': 0.001}}
+    outputs = _Outputs(
+        metrics=orm.Dict({'n_supercell_scf': 3}),
+        plane_wave=node,
+        atoms=_Outputs(atom_01=_Outputs(metrics=orm.Dict(atom_metrics))),
+    )
+    fake = SimpleNamespace(
+        pk=1, process_label='EnatomWorkChain', process_state=None, exit_status=0, exit_message=None, outputs=outputs
+    )
+    summary = summarise(fake)
+    assert summary['I2_H_backflow_share'] == node['I2_H_backflow_share']
+    assert 'pw_atoms' not in summary
+    assert summary['atoms']['atom_01']['plane_wave']['multiplicity'] == 6
+    json.dumps(summary)
+
+
+def test_results_record_calcfunction_takes_plane_wave(plane_wave_node):
+    """``build_results_record`` accepts the optional ``plane_wave`` Dict and writes its keys into the record."""
+    from aiida import orm
+
+    from aiida_enatom.calculations.functions.build_results_record import build_results_record
+    from aiida_enatom.common.structures import prototype_structure
+
+    node, _ = plane_wave_node
+    outputs = build_results_record(
+        metrics=orm.Dict({'lambda': 2.0, 'mu_star': 0.1, 'I2_H_route2_eV2_per_A2': 10.0}),
+        stability=orm.Dict({'dynamically_stable': True}),
+        structure=orm.StructureData(pymatgen=prototype_structure('H3S')),
+        pressure=orm.Float(200.0),
+        context=orm.Dict({'candidate': None, 'protocol': None, 'target_pressure_GPa': 200.0}),
+        plane_wave=node,
+    )
+    record = outputs['record'].get_dict()
+    assert record['I2_H_pw_rigid_eV2_per_A2'] == node['I2_H_pw_rigid_eV2_per_A2']
+    assert record['I2_H_pw_route2_ratio'] == pytest.approx(node['I2_H_pw_eV2_per_A2'] / 10.0)
