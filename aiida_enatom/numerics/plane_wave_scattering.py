@@ -2,8 +2,10 @@
 
 The approximation (seed paper Eq. 2 with plane waves; ``docs/enatom.md``, "I² from the enatom")
 ------------------------------------------------------------------------------------------------
-With plane waves ψ_k = e^{ik·r}/√Ω₀ normalised in the cell Ω₀ of the α²F calculation, and the Bloch-phased
-displacement of atom j's sublattice, the matrix element of the enatom field F_j = ∂V/∂R_j is
+With plane waves ψ_k = e^{ik·r}/√Ω₀ normalised in a cell Ω₀ (the enatom workflow uses the primitive cell, the cell of
+the α²F calculation for the project's prototypes, so that the numbers compare with route 2 of
+:mod:`aiida_enatom.numerics.scattering_route2`), and the Bloch-phased displacement of atom j's sublattice, the matrix
+element of the enatom field F_j = ∂V/∂R_j is
 
 .. math:: ⟨k|F_j|k′⟩ = \\tilde F_j(q)/Ω_0,\\qquad q = k′ − k,\\qquad \\tilde F_j(q) = ∫ F_j(r) e^{−iq·r} d^3r
 
@@ -42,6 +44,9 @@ DFPT) and need no truncation, but the quadrature of w (its 1/q singularity and t
 
 Limits: plane waves ignore the Bloch (orbital) character of the states and a Fermi sphere is not a real Fermi
 surface; the grids hold only the local potential (the non-local projectors move rigidly and are not included).
+
+References: the seed paper's Eq. 2 (McMillan's I²); W. L. McMillan, Phys. Rev. 167, 331 (1968); the rigid-atom
+model it is compared with: G. D. Gaspari and B. L. Györffy, Phys. Rev. Lett. 28, 801 (1972).
 """
 
 from __future__ import annotations
