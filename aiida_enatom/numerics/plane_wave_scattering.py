@@ -61,7 +61,7 @@ import scipy.fft
 from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.exceptions import InputValidationError
-from aiida_enatom.numerics.displacements import SymmetryOperations, atom_mapping
+from aiida_enatom.numerics.displacements import SymmetryOperations, atom_mapping, crystal_symmetry
 from aiida_enatom.numerics.helmholtz import reciprocal_cell
 
 __all__ = (
@@ -71,6 +71,7 @@ __all__ = (
     'lattice_fermi_average',
     'orbit_sizes',
     'plane_wave_fermi_average',
+    'plane_wave_metrics',
     'primitive_volume',
     'q_density',
     'species_plane_wave_averages',
@@ -665,3 +666,84 @@ def orbit_sizes(
     """
     mapping = atom_mapping(symmetry, cell, scaled_positions, numbers)
     return {int(site): len(np.unique(mapping[:, int(site)])) for site in sites}
+
+
+def plane_wave_metrics(
+    fields: Mapping[int, Mapping[str, ArrayLike]],
+    cell: ArrayLike,
+    scaled_positions: ArrayLike,
+    numbers: Sequence[int],
+    elements: Mapping[int, str],
+    n_electrons: float,
+    *,
+    summary_component: str = 'total',
+) -> dict:
+    """Record keys of the plane-wave rigid/backflow split of I² for the inequivalent atoms of a supercell.
+
+    Parameters
+    ----------
+    fields : mapping of int to mapping of str to array_like
+        Per supercell site of an inequivalent atom, per potential component (e.g. ``'total'``, ``'hxc'``,
+        ``'bare'``), its field F_j, shape (3, n1, n2, n3), eV/Å.
+    cell : array_like, shape (3, 3)
+        Supercell lattice vectors as rows, Å.
+    scaled_positions : array_like, shape (n_atoms, 3)
+        Fractional positions of the supercell atoms.
+    numbers : sequence of int
+        Species label of each supercell atom (for the symmetry).
+    elements : mapping of int to str
+        Element of each site in ``fields``.
+    n_electrons : float
+        Valence electrons in the supercell (k_F from n_electrons / Ω_sc).
+    summary_component : str
+        The component whose averages become the per-element keys.
+
+    Returns
+    -------
+    dict
+        Per element El (multiplicity-weighted over its inequivalent atoms): ``I2_<El>_pw_rigid_eV2_per_A2``,
+        ``I2_<El>_pw_backflow_eV2_per_A2``, ``I2_<El>_pw_eV2_per_A2``, ``I2_<El>_backflow_share``,
+        ``I2_<El>_backflow_share_lattice``; ``pw_k_fermi_per_A``, ``pw_cell_volume_A3`` (Ω₀ = the primitive cell),
+        ``pw_electrons_per_cell``, ``pw_lattice_qpoints``, ``pw_bare_backflow_share_lattice_max`` (if a ``'bare'``
+        component is given, else None) and ``pw_atoms`` = ``{'atom_NN': {'site', 'element', 'multiplicity',
+        <component>: PlaneWaveAverage.as_dict()}}`` with NN the index of the site in sorted order.
+    """
+    cell = _as_cell(cell)
+    positions = np.asarray(scaled_positions, dtype=float)
+    sites = sorted(int(site) for site in fields)
+    symmetry = crystal_symmetry(cell, positions, numbers)
+    multiplicity = orbit_sizes(symmetry, cell, positions, numbers, sites)
+    cell_volume = primitive_volume(symmetry, cell)
+    supercell_volume = abs(float(np.linalg.det(cell)))
+    k_fermi = free_electron_wavevector(float(n_electrons), supercell_volume)
+
+    atoms, averages, labels_elements, weights = {}, {}, {}, {}
+    for index, site in enumerate(sites):
+        label = f'atom_{index:02d}'
+        center = positions[site] @ cell
+        entry: dict = {'site': site, 'element': elements[site], 'multiplicity': multiplicity[site]}
+        for component, values in fields[site].items():
+            result = plane_wave_fermi_average(values, cell, center, k_fermi=k_fermi, cell_volume=cell_volume)
+            entry[component] = result.as_dict()
+            if component == summary_component:
+                averages[label] = result
+        if label not in averages:
+            raise InputValidationError(f'site {site} has no {summary_component!r} field')
+        atoms[label], labels_elements[label], weights[label] = entry, elements[site], multiplicity[site]
+
+    bare = [atom['bare']['lattice_backflow_share'] for atom in atoms.values() if 'bare' in atom]
+    out: dict = {
+        'pw_k_fermi_per_A': k_fermi,
+        'pw_cell_volume_A3': cell_volume,
+        'pw_electrons_per_cell': float(n_electrons) * cell_volume / supercell_volume,
+        'pw_lattice_qpoints': next(iter(averages.values())).lattice_qpoints,
+        'pw_bare_backflow_share_lattice_max': max(bare) if bare else None,
+    }
+    for element, values in species_plane_wave_averages(averages, labels_elements, weights).items():
+        out[f'I2_{element}_pw_rigid_eV2_per_A2'] = values['rigid']
+        out[f'I2_{element}_pw_backflow_eV2_per_A2'] = values['backflow']
+        out[f'I2_{element}_pw_eV2_per_A2'] = values['total']
+        out[f'I2_{element}_backflow_share'] = values['backflow_share']
+        out[f'I2_{element}_backflow_share_lattice'] = values['lattice_backflow_share']
+    out['pw_atoms'] = atoms
+    return out

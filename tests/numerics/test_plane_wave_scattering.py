@@ -15,11 +15,13 @@ from aiida_enatom.numerics.plane_wave_scattering import (
     lattice_fermi_average,
     orbit_sizes,
     plane_wave_fermi_average,
+    plane_wave_metrics,
     primitive_volume,
     q_density,
     species_plane_wave_averages,
     wigner_seitz_embedding,
 )
+from tests.numerics.enatom_model import h3s_model
 
 K_FERMI = 1.7  # Å⁻¹
 OMEGA0 = 10.0  # Å³
@@ -246,3 +248,23 @@ def test_primitive_volume_and_orbits_of_h3s():
     symmetry = crystal_symmetry(cell, positions, numbers)
     assert primitive_volume(symmetry, cell) == pytest.approx(a**3 / 2)
     assert orbit_sizes(symmetry, cell, positions, numbers, [0, 2]) == {0: 2, 2: 6}
+
+
+def test_plane_wave_metrics_on_the_h3s_model():
+    """Record keys for S (site 0) and H (site 2) of the analytic H3S model; the bond-free (bare) fields are rigid."""
+    model, rigid_only = h3s_model(a=3.0, n=16), h3s_model(a=3.0, n=16, with_bonds=False)
+    fields = {site: {'total': model.field(site), 'bare': rigid_only.field(site)} for site in (0, 2)}
+    numbers = model.numbers.tolist()
+    out = plane_wave_metrics(fields, model.cell, model.positions, numbers, {0: 'S', 2: 'H'}, 18.0)
+    assert out['pw_cell_volume_A3'] == pytest.approx(13.5)
+    assert out['pw_electrons_per_cell'] == pytest.approx(9.0)
+    assert out['pw_bare_backflow_share_lattice_max'] < 1e-12
+    assert [atom['multiplicity'] for atom in out['pw_atoms'].values()] == [2, 6]
+    for element in ('H', 'S'):
+        share = out[f'I2_{element}_backflow_share']
+        assert 0 < share < 1
+        assert out[f'I2_{element}_pw_eV2_per_A2'] == pytest.approx(
+            out[f'I2_{element}_pw_rigid_eV2_per_A2'] + out[f'I2_{element}_pw_backflow_eV2_per_A2']
+        )
+    with pytest.raises(InputValidationError, match='no'):
+        plane_wave_metrics({0: {'bare': fields[0]['bare']}}, model.cell, model.positions, numbers, {0: 'S'}, 18.0)
