@@ -19,7 +19,8 @@ from aiida_enatom.results.query import campaign_status, rank_records, records
 ARCHIVES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'archives'
 
 #: Documented numbers per archive: (candidate, target GPa) → {record key: (value, absolute tolerance)}.
-#: quickstart.aiida → docs/workflows.md (the quickstart table) and docs/isotopes.md (the same two points).
+#: quickstart.aiida → docs/workflows.md (the quickstart table) and docs/isotopes.md (the same two points);
+#: validation.aiida → docs/validation.md (the `balanced` table) and docs/isotopes.md (D3S from the balanced point).
 EXPECTED = {
     'quickstart': {
         ('H3S', 200.0): {
@@ -35,6 +36,19 @@ EXPECTED = {
             'tc_eliashberg_K': (222.0, 1.0),
             'area_H_meV': (106.3, 0.1),
             'I2_H_eV2_per_A2': (76.1, 0.1),
+        },
+    },
+    'validation': {
+        ('H3S', 200.0): {
+            'lambda': (2.52, 0.01),
+            'tc_allen_dynes_K': (225.0, 1.0),
+            'tc_eliashberg_K': (257.0, 1.0),
+            'area_meV': (135.9, 0.1),
+            'area_H_meV': (129.1, 0.1),
+            'I2_H_eV2_per_A2': (63.6, 0.1),
+            'tc_eliashberg_D_K': (188.0, 1.0),
+            'isotope_alpha_H': (0.463, 0.002),
+            'tc_eliashberg_dos_K': (251.5, 1.0),
         },
     },
 }
