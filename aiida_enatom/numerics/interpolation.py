@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 from numpy.typing import ArrayLike, NDArray
 
 from aiida_enatom.constants import AMU_MEV2_TO_EV_PER_A2
@@ -35,12 +36,15 @@ from aiida_enatom.numerics.projections import (
     gaussian_alpha2f,
     pair_linewidths,
     species_channels,
+    window_pairs,
 )
 from aiida_enatom.numerics.spectra import Alpha2F
 
 __all__ = (
+    'FourierKernel',
     'RealSpaceModel',
     'atom_resolved_alpha2f',
+    'fourier_kernel',
     'fourier_matrices',
     'matdyn_frequency_grid',
     'monkhorst_pack_mesh',
@@ -121,6 +125,75 @@ def _apply_simple_asr(constants: NDArray[np.float64]) -> NDArray[np.float64]:
     return fixed
 
 
+@dataclass(frozen=True)
+class FourierKernel:
+    """Real-space matrices folded onto the Wigner–Seitz lattice vectors, ready to be transformed to any q.
+
+    Attributes
+    ----------
+    lattice : ndarray of int, shape (n_R, 3)
+        Lattice vectors R in integer coordinates with a non-zero weight for some atom pair.
+    kernel : ndarray, shape (n_R, n_matrices·3N·3N)
+        w_ab(R) M_k(R mod grid), index (k, a, i, b, j) flattened.
+    n_matrices, n_atoms : int
+        Number of matrices and of atoms.
+    """
+
+    lattice: NDArray[np.int64]
+    kernel: NDArray[np.float64]
+    n_matrices: int
+    n_atoms: int
+
+    def at(self, q_points: ArrayLike) -> NDArray[np.complex128]:
+        """M(q), complex, shape (n_matrices, n_q, 3N, 3N), Hermitian-symmetrised; q reduced, shape (n_q, 3).
+
+        The real kernel is multiplied by cos and sin of 2πq·R separately (two real products, half the work of a
+        complex one).
+        """
+        q = np.asarray(q_points, dtype=float).reshape(-1, 3)
+        angle = (-2.0 * np.pi) * (q @ self.lattice.T)
+        result = np.cos(angle) @ self.kernel + 1j * (np.sin(angle) @ self.kernel)
+        size = 3 * self.n_atoms
+        result = result.reshape(q.shape[0], self.n_matrices, size, size).transpose(1, 0, 2, 3)
+        return 0.5 * (result + result.conj().transpose(0, 1, 3, 2))
+
+
+def fourier_kernel(matrices: Sequence[ArrayLike], model: RealSpaceModel, *, asr: str = 'simple') -> FourierKernel:
+    """Prepare real-space matrices M_ab(R) for matdyn's Fourier interpolation (:func:`fourier_matrices`).
+
+    Parameters
+    ----------
+    matrices : sequence of array_like, each shape (nr1, nr2, nr3, 3, 3, N, N)
+        Real-space matrices in QE's layout (force constants or Γ), any units.
+    model : RealSpaceModel
+        Cell, positions and grid.
+    asr : {'simple', 'no'}
+        Acoustic sum rule applied to every matrix before the transform.
+
+    Returns
+    -------
+    FourierKernel
+        Its :meth:`FourierKernel.at` gives M(q) at any q points; build it once for many chunks of q.
+    """
+    if asr not in ('simple', 'no'):
+        raise InputValidationError(f"asr must be 'simple' or 'no', got {asr!r}")
+    stack = [np.asarray(m, dtype=float) for m in matrices]
+    n_atoms = np.asarray(model.positions).shape[0]
+    expected = (*model.grid, 3, 3, n_atoms, n_atoms)
+    for m in stack:
+        if m.shape != expected:
+            raise InputValidationError(f'real-space matrix has shape {m.shape}, expected {expected}')
+    if asr == 'simple':
+        stack = [_apply_simple_asr(m) for m in stack]
+    lattice, weights = _ws_vectors(model)
+    folded = np.mod(lattice, np.asarray(model.grid))
+    # K[R, k, a, i, b, j] = w_ab(R) M_k(R mod grid)_{ij,ab}
+    values = np.stack([m[folded[:, 0], folded[:, 1], folded[:, 2]] for m in stack], axis=1)  # (n_R, k, 3, 3, N, N)
+    kernel = values * weights[:, None, None, None, :, :]
+    kernel = np.ascontiguousarray(kernel.transpose(0, 1, 4, 2, 5, 3).reshape(lattice.shape[0], -1))
+    return FourierKernel(lattice, kernel, len(stack), n_atoms)
+
+
 def fourier_matrices(
     matrices: Sequence[ArrayLike], model: RealSpaceModel, q_points: ArrayLike, *, asr: str = 'simple'
 ) -> NDArray[np.complex128]:
@@ -142,26 +215,7 @@ def fourier_matrices(
     ndarray, complex, shape (n_matrices, n_q, 3N, 3N)
         M(q) with row/column index 3a + i, Hermitian-symmetrised.
     """
-    if asr not in ('simple', 'no'):
-        raise InputValidationError(f"asr must be 'simple' or 'no', got {asr!r}")
-    stack = [np.asarray(m, dtype=float) for m in matrices]
-    n_atoms = np.asarray(model.positions).shape[0]
-    expected = (*model.grid, 3, 3, n_atoms, n_atoms)
-    for m in stack:
-        if m.shape != expected:
-            raise InputValidationError(f'real-space matrix has shape {m.shape}, expected {expected}')
-    if asr == 'simple':
-        stack = [_apply_simple_asr(m) for m in stack]
-    lattice, weights = _ws_vectors(model)
-    folded = np.mod(lattice, np.asarray(model.grid))
-    # K[R, k, a, i, b, j] = w_ab(R) M_k(R mod grid)_{ij,ab}
-    values = np.stack([m[folded[:, 0], folded[:, 1], folded[:, 2]] for m in stack], axis=1)  # (n_R, k, 3, 3, N, N)
-    kernel = values * weights[:, None, None, None, :, :]
-    kernel = kernel.transpose(0, 1, 4, 2, 5, 3).reshape(lattice.shape[0], -1)
-    q = np.asarray(q_points, dtype=float).reshape(-1, 3)
-    phases = np.exp(-2j * np.pi * (q @ lattice.T))
-    result = (phases @ kernel).reshape(q.shape[0], len(stack), 3 * n_atoms, 3 * n_atoms).transpose(1, 0, 2, 3)
-    return 0.5 * (result + result.conj().transpose(0, 1, 3, 2))
+    return fourier_kernel(matrices, model, asr=asr).at(q_points)
 
 
 def phonons_from_force_constants(
@@ -205,41 +259,75 @@ def _tetrahedra(mesh: Sequence[int]) -> NDArray[np.int64]:
     return np.concatenate(tetra, axis=0)
 
 
-# Edges (sorted-vertex indices) whose crossings span the iso-surface, padded to four points (see module notes).
-_CASE_EDGES = np.array(
-    [
-        [[0, 1], [0, 2], [0, 3], [0, 3]],  # e1 < E ≤ e2: triangle
-        [[0, 2], [0, 3], [1, 3], [1, 2]],  # e2 < E < e3: quadrilateral, vertices in cyclic order
-        [[0, 3], [1, 3], [2, 3], [2, 3]],  # e3 ≤ E < e4: triangle
-    ]
-)
-_REFERENCE = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+def _delta_weights(
+    case: int,
+    e1: NDArray[np.float64],
+    e2: NDArray[np.float64],
+    e3: NDArray[np.float64],
+    e4: NDArray[np.float64],
+    level: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Weights c_k with ∫_tet δ(E − ε(x)) Y(x) dx / V_tet = Σ_k c_k Y_k for linear ε and Y, in closed form.
 
+    Parameters
+    ----------
+    case : {0, 1, 2}
+        Which part of the tetrahedron E lies in: 0 for e1 < E ≤ e2, 1 for e2 < E < e3, 2 for e3 ≤ E < e4 (E > e2).
+    e1, e2, e3, e4 : ndarray, shape (n,)
+        Sorted corner energies of each tetrahedron (any energy unit).
+    level : ndarray, shape (n,)
+        The energy E of each row.
 
-def _iso_surface_weights(energies: NDArray[np.float64], level: float) -> NDArray[np.float64]:
-    """Weights c_k with ∫_tet δ(E − ε(x)) Y(x) dx / V_tet = Σ_k c_k Y_k for linear ε and Y.
+    Returns
+    -------
+    ndarray, shape (n, 4)
+        c_k in 1/(energy unit); Σ_k c_k is the tetrahedron's normalised density of states g(E).
 
-    ``energies`` are sorted ascending per row (shape (n, 4)) with e1 < level < e4. The tetrahedron is mapped
-    affinely onto the reference simplex; there ∫δ = area/|∇ε| over V = 1/6, and the average of a linear Y over
-    the iso-surface polygon is the area-weighted mean of its triangles' centroids (affine maps keep area ratios
-    within a plane).
+    Notes
+    -----
+    c_k = dW_k/dE, W_k(E) Blöchl's integration weights of the occupied part of the tetrahedron (without his
+    curvature correction; P. E. Blöchl, O. Jepsen and O. K. Andersen, Phys. Rev. B 49, 16223 (1994), appendix),
+    differentiated analytically. For e1 < E ≤ e2 (and mirrored for e3 ≤ E < e4) the iso-surface is a triangle and
+    c_k = (g/3)(E − e1)/(e_k − e1), k = 2…4. Equal to the geometric construction (area-weighted centroid
+    barycentrics of the iso-surface polygon) to rounding, which this form reaches more closely (relative errors
+    10⁻¹⁵ against 10⁻¹², checked in extended precision). The case's inequalities, strict where they divide, keep
+    every denominator positive.
     """
-    e = energies
-    case = np.where(level <= e[:, 1], 0, np.where(level < e[:, 2], 1, 2))
-    edges = _CASE_EDGES[case]  # (n, 4, 2)
-    rows = np.arange(e.shape[0])[:, None]
-    ea, eb = e[rows, edges[..., 0]], e[rows, edges[..., 1]]
-    frac = np.clip((level - ea) / np.maximum(eb - ea, 1e-300), 0.0, 1.0)  # (n, 4)
-    points = _REFERENCE[edges[..., 0]] * (1 - frac)[..., None] + _REFERENCE[edges[..., 1]] * frac[..., None]
-    eye = np.eye(4)
-    bary = eye[edges[..., 0]] * (1 - frac)[..., None] + eye[edges[..., 1]] * frac[..., None]  # (n, point, vertex)
-    weights = np.zeros_like(e)
-    for tri in ((0, 1, 2), (0, 2, 3)):
-        p = points[:, tri, :]
-        area = 0.5 * np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
-        weights += area[:, None] * bary[:, tri, :].mean(axis=1)
-    gradient = np.linalg.norm(e[:, 1:] - e[:, :1], axis=1)
-    return weights * (6.0 / gradient)[:, None]
+    out = np.empty((level.size, 4))
+    if case == 0:
+        x = level - e1
+        e21, e31, e41 = e2 - e1, e3 - e1, e4 - e1
+        third = x * x / (e21 * e31 * e41)  # g/3
+        out[:, 1] = third * x / e21
+        out[:, 2] = third * x / e31
+        out[:, 3] = third * x / e41
+        out[:, 0] = 3.0 * third - out[:, 1] - out[:, 2] - out[:, 3]
+    elif case == 2:
+        x = e4 - level
+        e41, e42, e43 = e4 - e1, e4 - e2, e4 - e3
+        third = x * x / (e41 * e42 * e43)
+        out[:, 0] = third * x / e41
+        out[:, 1] = third * x / e42
+        out[:, 2] = third * x / e43
+        out[:, 3] = 3.0 * third - out[:, 0] - out[:, 1] - out[:, 2]
+    else:
+        a, b, c, d = level - e1, level - e2, e3 - level, e4 - level
+        e31, e41, e32, e42 = e3 - e1, e4 - e1, e3 - e2, e4 - e2
+        k1, k2, k3 = 0.25 / (e41 * e31), 0.25 / (e41 * e32 * e31), 0.25 / (e42 * e32 * e41)
+        # Blöchl's C1, C2, C3 and their E-derivatives D1, D2, D3.
+        c1, c2, c3 = a * a * k1, a * b * c * k2, b * b * d * k3
+        d1, d2, d3 = 2.0 * a * k1, (b * c + a * c - a * b) * k2, (2.0 * b * d - b * b) * k3
+        c12, c23, c123 = c1 + c2, c2 + c3, c1 + c2 + c3
+        d12, d23, d123 = d1 + d2, d2 + d3, d1 + d2 + d3
+        out[:, 0] = d1 + (d12 * c - c12) / e31 + (d123 * d - c123) / e41
+        out[:, 1] = d123 + (d23 * c - c23) / e32 + (d3 * d - c3) / e42
+        out[:, 2] = (d12 * a + c12) / e31 + (d23 * b + c23) / e32
+        out[:, 3] = (d123 * a + c123) / e41 + (d3 * b + c3) / e42
+    return out
+
+
+#: (tetrahedron, mode, frequency) triples handled at once by :func:`tetrahedron_alpha2f` (memory control).
+_TETRAHEDRON_CHUNK = 1 << 16
 
 
 def tetrahedron_alpha2f(
@@ -264,13 +352,20 @@ def tetrahedron_alpha2f(
     dos_ef_per_mev : float
         N(0), states/spin/meV/cell.
     frequency_mev : array_like, shape (n_freq,)
-        Output grid (meV).
+        Output grid (meV), any order.
     min_frequency_mev : float
         Modes with ω at or below this get γ/ω = 0 (matdyn zeroes them).
 
     Returns
     -------
     ndarray, shape (n_channels, n_freq)
+
+    Notes
+    -----
+    Each (tetrahedron, mode) contributes to the grid points strictly between its lowest and highest corner
+    frequency, with the closed-form corner weights of :func:`_delta_weights`. The grid points of each of its three
+    parts are found by bisection and every (tetrahedron, mode, grid point) triple is evaluated at once (in chunks of
+    :data:`_TETRAHEDRON_CHUNK`); the weights depend on ω only, so one sparse product per chunk serves every channel.
     """
     omega = np.asarray(frequencies_mev, dtype=float)
     gamma = np.asarray(linewidths_mev, dtype=float)
@@ -280,24 +375,39 @@ def tetrahedron_alpha2f(
         raise InputValidationError(f'{omega.shape[0]} q points do not fill the mesh {tuple(q_mesh)}')
     active = omega > min_frequency_mev
     ratio = np.where(active, gamma / np.where(active, omega, 1.0), 0.0)  # (n_ch, n_q, n_modes)
-    n_modes = omega.shape[1]
-    # rows = (tetrahedron, mode); corner energies sorted ascending with their q indices
-    corner_q = np.repeat(tetra, n_modes, axis=0)  # (n_tet·n_modes, 4)
-    mode = np.tile(np.arange(n_modes), tetra.shape[0])
-    energy = omega[corner_q, mode[:, None]]
+    n_q, n_modes = omega.shape
+    # rows = (tetrahedron, mode); corner energies sorted ascending with their flat (q, mode) indices
+    corner = np.repeat(tetra, n_modes, axis=0) * n_modes + np.tile(np.arange(n_modes), tetra.shape[0])[:, None]
+    energy = omega.ravel()[corner]
     order = np.argsort(energy, axis=1)
     energy = np.take_along_axis(energy, order, axis=1)
-    corner_q = np.take_along_axis(corner_q, order, axis=1)
-    volume = 1.0 / tetra.shape[0]
-    out = np.zeros((gamma.shape[0], grid.size))
-    for n, level in enumerate(grid):
-        rows = np.flatnonzero((energy[:, 0] < level) & (level < energy[:, 3]))
-        if rows.size == 0:
-            continue
-        weights = _iso_surface_weights(energy[rows], level)  # (n_rows, 4)
-        values = ratio[:, corner_q[rows], mode[rows, None]]  # (n_ch, n_rows, 4)
-        out[:, n] = np.einsum('crk,rk->c', values, weights) * volume
-    return out / (2.0 * np.pi * dos_ef_per_mev)
+    corner = np.take_along_axis(corner, order, axis=1)
+    sort = np.argsort(grid, kind='stable')
+    levels = grid[sort]
+    e1, e2, e3, e4 = (np.ascontiguousarray(energy[:, k]) for k in range(4))
+    above_1 = np.searchsorted(levels, e1, side='right')  # first level > e1
+    above_2 = np.searchsorted(levels, e2, side='right')  # first level > e2
+    from_3 = np.searchsorted(levels, e3, side='left')  # first level ≥ e3
+    from_4 = np.searchsorted(levels, e4, side='left')  # first level ≥ e4
+    # Levels of each part: (e1, e2] and < e4; (e2, e3); [e3, e4) and > e2.
+    parts = ((above_1, np.minimum(above_2, from_4)), (above_2, from_3), (np.maximum(from_3, above_2), from_4))
+    flat_ratio = ratio.reshape(ratio.shape[0], -1).T  # (n_q·n_modes, n_ch)
+    out = np.zeros((ratio.shape[0], grid.size))
+    for case, (first, stop) in enumerate(parts):
+        for row, position in window_pairs(np.maximum(stop - first, 0), _TETRAHEDRON_CHUNK):
+            level = first[row] + position  # index into the sorted grid
+            weights = _delta_weights(case, e1[row], e2[row], e3[row], e4[row], levels[level])
+            # (triple × corner) sparse rows, four entries each, times γ/ω: each triple's Σ_k c_k (γ/ω)_k.
+            pairs = scipy.sparse.csr_matrix(
+                (weights.ravel(), corner[row].ravel(), np.arange(0, 4 * row.size + 1, 4)),
+                shape=(row.size, n_q * n_modes),
+            )
+            values = pairs @ flat_ratio  # (n_triples, n_ch)
+            for channel in range(out.shape[0]):
+                out[channel] += np.bincount(level, weights=values[:, channel], minlength=grid.size)
+    result = np.empty_like(out)
+    result[:, sort] = out
+    return result / (tetra.shape[0] * 2.0 * np.pi * dos_ef_per_mev)
 
 
 def matdyn_frequency_grid(frequencies_mev: ArrayLike, ndos: int) -> NDArray[np.float64]:
@@ -394,9 +504,10 @@ def atom_resolved_alpha2f(
     n_q, n_sigma = q_points.shape[0], len(gamma_real_space)
     frequencies = np.empty((n_q, 3 * masses.size))
     channel_gamma: list[dict[str, NDArray[np.float64]]] = [{} for _ in range(n_sigma)]
+    transform = fourier_kernel([fc, *gamma_real_space], model, asr=asr)
     for start in range(0, n_q, chunk_size):
         block = q_points[start : start + chunk_size]
-        mats = fourier_matrices([fc, *gamma_real_space], model, block, asr=asr)
+        mats = transform.at(block)
         omega, vectors = phonons_from_force_constants(mats[0], masses)
         frequencies[start : start + block.shape[0]] = omega
         weights = eigenvector_weights(vectors, masses.size)

@@ -47,7 +47,7 @@ from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, mu_star_reference_mev
 from aiida_enatom.numerics.interpolation import (
     RealSpaceModel,
-    fourier_matrices,
+    fourier_kernel,
     monkhorst_pack_mesh,
     phonons_from_force_constants,
     tetrahedron_alpha2f,
@@ -75,6 +75,8 @@ __all__ = (
 )
 
 HYDROGEN = 'H'
+#: The Gaussians of the smooth spectra stop at this many σ (e^{−50} ≈ 2·10⁻²² of their peak: below rounding).
+GAUSSIAN_CUTOFF_SIGMAS = 10.0
 #: Centred-difference step in ln M for the isotope coefficients.
 DEFAULT_LOG_STEP = 0.05
 #: T_c routes of :func:`~aiida_enatom.numerics.metrics.analyse_spectrum` (key stem ``tc_<route>_K``).
@@ -202,16 +204,42 @@ class _Modes:
     grid_factor: float
 
 
+def _time_reversal(mesh: Sequence[int]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Mesh points q with q ≤ −q (index order) and, for every point, the position of q or −q among them.
+
+    C(R) and Γ(R) are real, so C(−q) = C(q)* and Γ(−q) = Γ(q)*: the same frequencies, conjugate eigenvectors and the
+    same (real) γ and atom-pair parts. About half of the Γ-centred mesh suffices.
+    """
+    n = np.asarray(mesh, dtype=int)
+    index = np.arange(int(np.prod(n)))
+    minus = np.ravel_multi_index(tuple((-i) % k for i, k in zip(np.unravel_index(index, tuple(n)), n, strict=True)), n)
+    kept = np.flatnonzero(index <= minus)
+    return kept, np.searchsorted(kept, np.minimum(index, minus))
+
+
+def _linewidths(
+    vectors: NDArray[np.complex128], gamma: NDArray[np.complex128], masses: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """γ_qν = Re e†Γ(q)e/√(M_a M_b) of every mode (meV), shape (n_q, 3N): the sum of :func:`pair_linewidths`."""
+    inv_sqrt = np.repeat(1.0 / np.sqrt(masses), 3)
+    scaled = gamma * inv_sqrt[None, :, None] * inv_sqrt[None, None, :]
+    return np.einsum('qin,qin->qn', vectors.conj(), scaled @ vectors).real
+
+
 def _mesh_modes(
     model: ElectronPhononModel, mass_sets: Sequence[ArrayLike], partials: Sequence[bool], chunk_size: int
 ) -> list[_Modes]:
-    """Diagonalise every mass set on the fine mesh; C(q) and Γ(q) are Fourier-transformed once per chunk."""
+    """Diagonalise every mass set on the fine mesh; C(q) and Γ(q) are Fourier-transformed once per chunk.
+
+    Only the points q ≤ −q of :func:`_time_reversal` are transformed and diagonalised; their partners are copies.
+    """
     sets = [np.asarray(m, dtype=float) for m in mass_sets]
     n_atoms = len(model.species)
     for masses in sets:
         if masses.shape != (n_atoms,) or np.any(~np.isfinite(masses)) or np.any(masses <= 0):
             raise InputValidationError(f'each mass set must be {n_atoms} positive masses in amu, got {masses}')
-    q_points = monkhorst_pack_mesh(model.q_mesh)
+    kept, source = _time_reversal(model.q_mesh)
+    q_points = monkhorst_pack_mesh(model.q_mesh)[kept]
     n_q = q_points.shape[0]
     reference = np.asarray(model.masses_amu, dtype=float)
     same = [np.array_equal(masses, reference) for masses in sets]
@@ -219,20 +247,21 @@ def _mesh_modes(
     w2_max = -np.inf
     frequencies = [np.empty((n_q, 3 * n_atoms)) for _ in sets]
     channels: list[dict[str, list[NDArray[np.float64]]]] = [{} for _ in sets]
+    transform = fourier_kernel([model.force_constants, model.gamma], model.real_space, asr=model.asr)
     for start in range(0, n_q, chunk_size):
         block = q_points[start : start + chunk_size]
-        mats = fourier_matrices([model.force_constants, model.gamma], model.real_space, block, asr=model.asr)
+        mats = transform.at(block)
         if not any(same):
             scaled = mats[0] * inv_sqrt[None, :, None] * inv_sqrt[None, None, :]
             w2_max = max(w2_max, float(np.linalg.eigvalsh(scaled).max()))
         for index, masses in enumerate(sets):
             omega, vectors = phonons_from_force_constants(mats[0], masses)
             frequencies[index][start : start + block.shape[0]] = omega
-            pairs = pair_linewidths(vectors, mats[1], masses)
             if partials[index]:
+                pairs = pair_linewidths(vectors, mats[1], masses)
                 found = species_channels(pairs, model.species, eigenvector_weights(vectors, n_atoms))
             else:
-                found = {'total': pairs.sum(axis=(1, 2))}
+                found = {'total': _linewidths(vectors, mats[1], masses)}
             for key, value in found.items():
                 channels[index].setdefault(key, []).append(value)
     if any(same):
@@ -243,8 +272,8 @@ def _mesh_modes(
     return [
         _Modes(
             masses,
-            frequencies[index],
-            {key: np.concatenate(value) for key, value in channels[index].items()},
+            frequencies[index][source],
+            {key: np.concatenate(value)[source] for key, value in channels[index].items()},
             float(frequencies[index].max()) / reference_top,
         )
         for index, masses in enumerate(sets)
@@ -264,7 +293,13 @@ def _integrate(
         n_q = modes.frequencies.shape[0]
         sigma = broadening_steps * float(np.mean(np.diff(set_grid)))
         values = gaussian_alpha2f(
-            modes.frequencies, gammas, np.full(n_q, 1.0 / n_q), model.dos_ef_per_mev, set_grid, sigma
+            modes.frequencies,
+            gammas,
+            np.full(n_q, 1.0 / n_q),
+            model.dos_ef_per_mev,
+            set_grid,
+            sigma,
+            cutoff_sigmas=GAUSSIAN_CUTOFF_SIGMAS,
         )
     else:
         raise InputValidationError(f"method must be 'tetrahedron' or 'gaussian', got {method!r}")
@@ -312,9 +347,10 @@ def substituted_alpha2f(
 
     Notes
     -----
-    Cost: one Fourier transform of C and Γ, then per set one batched ``eigh`` and one δ integration; tetrahedra
-    dominate (≈ 3 s for MgH on 16³, ≈ 6–12 s for H₃S on 16³–24³ on a loaded 2-core machine), Gaussians take a
-    fraction of a second.
+    Cost: one Fourier transform of C and Γ on the half of the mesh that time reversal leaves (C(−q) = C(q)*), then
+    per set one batched ``eigh`` there and one δ integration. Tetrahedra use closed-form corner weights for all
+    (tetrahedron, mode, frequency) triples at once; Gaussians stop at :data:`GAUSSIAN_CUTOFF_SIGMAS` σ. Measured
+    seconds in ``docs/isotopes.md`` ("Cost") and ``benchmarks/bench_isotopes.py``.
     """
     grid = np.asarray(frequency_mev, dtype=float)
     modes = _mesh_modes(model, mass_sets, [bool(partials)] * len(mass_sets), chunk_size)
@@ -460,8 +496,9 @@ def isotope_effect(
     (harmonic approximation), but the tetrahedron α²F *sampled at grid points* moves λ by ≈ 0.5 % when spectral
     features slide across the grid (MgH, ±5 % masses: 1.837–1.855), which is larger than the physical change of
     T_c's log-derivative with the metal mass. Gaussians of two grid steps keep λ within 5·10⁻⁵ of constant.
-    Cost: one Fourier transform, 6 diagonalisations (base, substituted, H±, M±), two tetrahedron integrations (one
-    with ``base``) and 6 Gaussian ones, 16 T_c solutions.
+    Cost: one Fourier transform and 6 diagonalisations (base, substituted, H±, M±) on half the mesh (time
+    reversal), two tetrahedron integrations (one with ``base``) and 6 Gaussian ones, 10 T_c analyses (every route).
+    H₃S on 25³ (``balanced``) with ``base``: about 4–8 s of CPU on one core (``benchmarks/bench_isotopes.py``).
     """
     if not (0.0 < log_step <= 0.5):
         raise InputValidationError(f'log_step = {log_step!r}: it must be in (0, 0.5]')
