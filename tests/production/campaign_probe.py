@@ -121,10 +121,16 @@ def main() -> None:
                 'qe_wall_s': wall,
             }
         )
+    query = orm.QueryBuilder().append(orm.ProcessNode, filters={'attributes.process_state': 'excepted'})
+    excepted = [
+        {'pk': node.pk, 'label': node.process_label, 'exception': (node.exception or '')[-600:]}
+        for (node,) in query.iterall()
+    ]
     ended = ('finished', 'excepted', 'killed')
     # a sweep that excepted leaves the points it had submitted running: the campaign has ended when they have too
     terminated = bool(sweeps) and all(entry['state'] in ended for entry in sweeps + points)
-    print(json.dumps({'sweeps': sweeps, 'points': points, 'calcjobs': calcjobs, 'terminated': terminated}))
+    state = {'sweeps': sweeps, 'points': points, 'calcjobs': calcjobs, 'excepted': excepted, 'terminated': terminated}
+    print(json.dumps(state))
 
 
 if __name__ == '__main__':

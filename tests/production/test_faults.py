@@ -214,6 +214,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while True:
             self.state = self.probe()
+            self.save()
             result = predicate(self.state)
             if result:
                 return result
@@ -327,6 +328,15 @@ def campaign(stack):
     finished record (the failed ones: those the outage failed, and ``Al-nc``, which fails by design), and reuses
     the others.
     """
+    try:
+        return _run_campaign(stack)
+    except BaseException as exception:
+        stack.events['failed'] = repr(exception)[-2000:]
+        stack.save()  # the stack's folder and database go with the fixture: keep what was seen
+        raise
+
+
+def _run_campaign(stack: Stack) -> Stack:
     path = stack.root / 'faults.yaml'
     path.write_text(yaml.safe_dump(CAMPAIGN))
     start = time.monotonic()
@@ -362,8 +372,13 @@ def campaign(stack):
         'calcjobs_before': calcjobs_before,
     }
     restarted = time.monotonic()
-    stack.wait(lambda s: len(s['calcjobs']) > calcjobs_before, 900, 'a new CalcJob after the RabbitMQ restart')
-    stack.events['rabbitmq']['first_new_calcjob_after_s'] = time.monotonic() - restarted
+    # work resumes (a new CalcJob), or the campaign ends: processes that submitted while the broker was away excepted
+    stack.wait(
+        lambda s: len(s['calcjobs']) > calcjobs_before or s['terminated'], 900, 'a new CalcJob after the restart'
+    )
+    stack.events['rabbitmq']['after_s'] = time.monotonic() - restarted
+    stack.events['rabbitmq']['new_calcjobs'] = len(stack.state['calcjobs']) - calcjobs_before
+    stack.events['rabbitmq']['excepted'] = stack.state['excepted']
     stack.save()
 
     def relaunch() -> None:
@@ -433,6 +448,7 @@ def _wait_ph_to_kill(stack: Stack, timeout: float) -> tuple[dict, int] | None:
         running = set(stack.squeue_running().values())
         if running - seen or (not running and time.monotonic() - last_probe > 30):
             stack.state = stack.probe()
+            stack.save()
             last_probe = time.monotonic()
             seen |= running
             jobs = _jobs(stack.state, label='EnatomPhCalculation', candidate='Al-ok', state='waiting')
