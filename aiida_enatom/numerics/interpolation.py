@@ -392,7 +392,7 @@ def tetrahedron_alpha2f(
     # Levels of each part: (e1, e2] and < e4; (e2, e3); [e3, e4) and > e2.
     parts = ((above_1, np.minimum(above_2, from_4)), (above_2, from_3), (np.maximum(from_3, above_2), from_4))
     flat_ratio = ratio.reshape(ratio.shape[0], -1).T  # (n_q·n_modes, n_ch)
-    out = np.zeros((ratio.shape[0], grid.size))
+    out = np.zeros((grid.size, ratio.shape[0]))
     for case, (first, stop) in enumerate(parts):
         for row, position in window_pairs(np.maximum(stop - first, 0), _TETRAHEDRON_CHUNK):
             level = first[row] + position  # index into the sorted grid
@@ -402,12 +402,14 @@ def tetrahedron_alpha2f(
                 (weights.ravel(), corner[row].ravel(), np.arange(0, 4 * row.size + 1, 4)),
                 shape=(row.size, n_q * n_modes),
             )
-            values = pairs @ flat_ratio  # (n_triples, n_ch)
-            for channel in range(out.shape[0]):
-                out[channel] += np.bincount(level, weights=values[:, channel], minlength=grid.size)
+            # Each triple's sum onto its grid point: a (n_freq × n_triples) matrix of ones, one per column.
+            collect = scipy.sparse.csc_matrix(
+                (np.ones(row.size), level, np.arange(row.size + 1)), shape=(grid.size, row.size)
+            )
+            out += collect @ (pairs @ flat_ratio)
     result = np.empty_like(out)
-    result[:, sort] = out
-    return result / (tetra.shape[0] * 2.0 * np.pi * dos_ef_per_mev)
+    result[sort] = out
+    return result.T / (tetra.shape[0] * 2.0 * np.pi * dos_ef_per_mev)
 
 
 def matdyn_frequency_grid(frequencies_mev: ArrayLike, ndos: int) -> NDArray[np.float64]:
