@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 import pytest
 from aiida.tools.pytest_fixtures import *  # noqa: F403
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from aiida_enatom.setup.codes import LOCALHOST_RANKS
 from aiida_enatom.setup.common import MPI_PREPEND_TEXT
+
+
+@event.listens_for(Engine, 'connect')
+def _sqlite_without_fsync(dbapi_connection, _):
+    """Let SQLite skip its fsyncs (``PRAGMA synchronous=OFF``) on every SQLite database the test process opens.
+
+    They are all throw-away: the temporary ``core.sqlite_dos`` profile of ``aiida.tools.pytest_fixtures`` and the
+    copies of archives that AiiDA unpacks to a temporary folder to read them. An AiiDA process commits for every
+    node, link and state change; with SQLite's default ``synchronous=FULL`` each commit waits for the disk (34 ms per
+    commit on this machine under load, 1.3 ms without the fsync; docs/benchmarks.md, "The test suite"). Only a crash
+    of the whole machine could lose data, and the database does not outlive the session. Connections of other
+    processes (the production tests' daemons, ``aiida-enatom setup`` in a subprocess) are not affected.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA synchronous=OFF;')
+        cursor.close()
+
 
 QE_PLUGINS = {
     'pw.x': 'quantumespresso.pw',
