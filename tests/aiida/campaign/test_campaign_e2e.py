@@ -1,9 +1,11 @@
 """A campaign end to end with real Quantum ESPRESSO: validate, launch in-process, relaunch, status, rank, export.
 
-H3S (prototype) at 170 and 190 GPa with the ``test`` protocol through ``aiida-enatom campaign launch`` (click's
-runner, embedded profile): one ``enatom.sweep`` relaxes 170 GPa from the prototype and 190 GPa from the 170 GPa
-cell, then runs both α²F stages concurrently (q 2×2×2; about 6–9 min on 2 cores). A relaunch must create no new
-CalcJob.
+H3S (prototype, a = 3.0 Å) at 200 and 210 GPa with the ``test`` protocol through ``aiida-enatom campaign launch``
+(click's runner, embedded profile): one ``enatom.sweep`` relaxes 200 GPa from the prototype and 210 GPa from the
+200 GPa cell, then runs both α²F stages concurrently (q 2×2×2; about 6–9 min on 2 cores). A relaunch must create no
+new CalcJob. The 200 GPa point's QE CalcJobs have the same inputs as the pressure-point end to end's
+(``tests/aiida/workflows/test_pressure_point_e2e.py``), which takes them from AiiDA's cache when it runs after this
+module.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from click.testing import CliRunner
 
 from aiida_enatom.cli import cmd_root
 
+from ..workflows.conftest import E2E_CANDIDATE, E2E_PRESSURES
+
 GROUP = 'e2e-campaign'
-PRESSURES = [170.0, 190.0]
+PRESSURES = E2E_PRESSURES
 _STATE: dict = {}
 
 
@@ -39,7 +43,7 @@ def campaign_file(tmp_path_factory, codes, pseudo_family):
         'pseudo_family': pseudo_family,
         'max_active': 2,
         'codes': {role: code.full_label for role, code in codes.items() if role != 'pp'},
-        'candidates': [{'label': 'H3S-e2e', 'prototype': 'H3S', 'lattice_constant': 3.0, 'pressures': PRESSURES}],
+        'candidates': [{**E2E_CANDIDATE, 'pressures': PRESSURES}],
     }
     path.write_text(yaml.safe_dump(content))
     return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 FAMILY_LABEL = 'enatom-pbe-offline'
@@ -85,13 +87,20 @@ def al_scf_calculation(computer, la2f: bool, prefix: str):
     return node
 
 
-def h3s(a: float = 3.0):
-    """Return H3S (Im-3m, S 2a, H 6b) as its 4-atom primitive cell, conventional lattice parameter ``a`` in Å."""
-    from aiida import orm
+@functools.cache
+def _h3s_primitive(a: float):
+    """Return the pymatgen primitive cell of :func:`h3s` (built once per ``a``: the space-group setup takes ~0.5 s)."""
     from pymatgen.core import Lattice, Structure
 
     structure = Structure.from_spacegroup('Im-3m', Lattice.cubic(a), ['S', 'H'], [[0, 0, 0], [0.5, 0, 0]])
-    return orm.StructureData(pymatgen=structure.get_primitive_structure())
+    return structure.get_primitive_structure()
+
+
+def h3s(a: float = 3.0):
+    """Return H3S (Im-3m, S 2a, H 6b) as its 4-atom primitive cell, conventional lattice parameter ``a`` in Å."""
+    from aiida import orm
+
+    return orm.StructureData(pymatgen=_h3s_primitive(float(a)))
 
 
 def install_family(directory) -> str:
@@ -108,6 +117,22 @@ def install_family(directory) -> str:
     family = CutoffsPseudoPotentialFamily.create_from_folder(directory, FAMILY_LABEL, pseudo_type=UpfData)
     family.set_cutoffs(recommended_cutoffs('normal', ['H', 'S']), 'normal', unit='Ry')
     return FAMILY_LABEL
+
+
+#: The candidate of the campaign end to end (tests/aiida/campaign). Its first pressure is the pressure-point end to
+#: end's 200 GPa and both start from this cell, so that the two modules' QE CalcJobs have the same inputs.
+E2E_CANDIDATE = {'label': 'H3S-e2e', 'prototype': 'H3S', 'lattice_constant': 3.0}
+E2E_PRESSURES = [200.0, 210.0]
+
+
+def e2e_structure():
+    """Return the end-to-end candidate's cell as the campaign builds it (``Candidate.build_structure``)."""
+    from aiida import orm
+
+    from aiida_enatom.io.campaign import Candidate
+
+    candidate = Candidate(**E2E_CANDIDATE, pressures=E2E_PRESSURES)
+    return orm.StructureData(pymatgen=candidate.build_structure())
 
 
 @pytest.fixture
