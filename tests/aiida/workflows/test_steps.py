@@ -42,6 +42,23 @@ def _process(workchain, builder):
     return instantiate_process(get_manager().get_runner(), builder)
 
 
+#: Processes shared by the tests that only call ``inspect_*``/``should_*`` steps (they attach no outputs).
+_SHARED: dict = {}
+
+
+def _shared(key: str, make_builder):
+    """Return the module's process ``key``, instantiated once, with an empty context as a fresh one has.
+
+    Instantiating a process stores its ~40 input links one query at a time: 2–3 s of CPU per test. The steps read
+    only the context each test sets, so emptying it gives them what a new instance would.
+    """
+    if key not in _SHARED:
+        _SHARED[key] = instantiate_process(get_manager().get_runner(), make_builder())
+    process = _SHARED[key]
+    process.ctx.clear()
+    return process
+
+
 def _finished(label: str, exit_status: int, outputs: dict | None = None) -> orm.WorkflowNode:
     node = orm.WorkflowNode()
     node.set_process_label(label)
@@ -61,9 +78,18 @@ def alpha2f_process(codes, pseudo_family, h3s_structure):
 
 
 @pytest.fixture
-def point_process(codes, pseudo_family, h3s_structure):
-    builder = PressurePointWorkChain.get_builder_from_protocol(codes, h3s_structure, pressure=200.0, protocol='test')
-    return _process(PressurePointWorkChain, builder)
+def alpha2f_steps(codes, pseudo_family, h3s_structure):
+    """An Alpha2FWorkChain for step tests (shared, context emptied: :func:`_shared`)."""
+    return _shared('alpha2f', lambda: Alpha2FWorkChain.get_builder_from_protocol(codes, h3s_structure, protocol='test'))
+
+
+@pytest.fixture
+def point_steps(codes, pseudo_family, h3s_structure):
+    """A PressurePointWorkChain for step tests (shared, context emptied: :func:`_shared`)."""
+    return _shared(
+        'point',
+        lambda: PressurePointWorkChain.get_builder_from_protocol(codes, h3s_structure, pressure=200.0, protocol='test'),
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,24 +101,24 @@ def point_process(codes, pseudo_family, h3s_structure):
         ('inspect_matdyn', {'matdyn': 'MatdynCalculation'}, 'ERROR_SUB_PROCESS_FAILED_MATDYN'),
     ],
 )
-def test_alpha2f_inspect_failed(alpha2f_process, step, context, exit_code):
+def test_alpha2f_inspect_failed(alpha2f_steps, step, context, exit_code):
     for key, label in context.items():
-        alpha2f_process.ctx[key] = _finished(label, 300)
-    result = getattr(alpha2f_process, step)()
+        alpha2f_steps.ctx[key] = _finished(label, 300)
+    result = getattr(alpha2f_steps, step)()
     assert result == getattr(Alpha2FWorkChain.exit_codes, exit_code)
 
 
-def test_alpha2f_inspect_ok(alpha2f_process):
-    alpha2f_process.ctx.scf_la2f = _finished('PwBaseWorkChain', 0)
-    assert alpha2f_process.inspect_scf_la2f() is None
-    alpha2f_process.ctx.scf = _finished('PwBaseWorkChain', 0)
-    alpha2f_process.ctx.projwfc = _finished('ProjwfcCalculation', 310)
-    assert alpha2f_process.inspect_scf_and_projwfc() == Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_PROJWFC
+def test_alpha2f_inspect_ok(alpha2f_steps):
+    alpha2f_steps.ctx.scf_la2f = _finished('PwBaseWorkChain', 0)
+    assert alpha2f_steps.inspect_scf_la2f() is None
+    alpha2f_steps.ctx.scf = _finished('PwBaseWorkChain', 0)
+    alpha2f_steps.ctx.projwfc = _finished('ProjwfcCalculation', 310)
+    assert alpha2f_steps.inspect_scf_and_projwfc() == Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_PROJWFC
 
 
-def test_alpha2f_matdyn_without_a2f_files(alpha2f_process):
-    alpha2f_process.ctx.matdyn = _finished('MatdynCalculation', 0, {'retrieved': orm.FolderData()})
-    result = alpha2f_process.inspect_matdyn()
+def test_alpha2f_matdyn_without_a2f_files(alpha2f_steps):
+    alpha2f_steps.ctx.matdyn = _finished('MatdynCalculation', 0, {'retrieved': orm.FolderData()})
+    result = alpha2f_steps.inspect_matdyn()
     assert result == Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_MATDYN
 
 
@@ -138,9 +164,9 @@ def test_alpha2f_results_other_smearings_only_reported(alpha2f_process):
     assert alpha2f_process.results() is None
 
 
-def test_point_inspect_relax_failed(point_process):
-    point_process.ctx.relax = _finished('PwRelaxWorkChain', 401)
-    assert point_process.inspect_relax() == PressurePointWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_RELAX
+def test_point_inspect_relax_failed(point_steps):
+    point_steps.ctx.relax = _finished('PwRelaxWorkChain', 401)
+    assert point_steps.inspect_relax() == PressurePointWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_RELAX
 
 
 @pytest.mark.parametrize(
@@ -151,31 +177,40 @@ def test_point_inspect_relax_failed(point_process):
         (Alpha2FWorkChain.exit_codes.ERROR_SUB_PROCESS_FAILED_PH.status, 'ERROR_SUB_PROCESS_FAILED_ALPHA2F'),
     ],
 )
-def test_point_inspect_alpha2f(point_process, status, expected):
-    point_process.ctx.alpha2f = _finished('Alpha2FWorkChain', status)
-    result = point_process.inspect_alpha2f()
+def test_point_inspect_alpha2f(point_steps, status, expected):
+    point_steps.ctx.alpha2f = _finished('Alpha2FWorkChain', status)
+    result = point_steps.inspect_alpha2f()
     if expected is None:
         assert result is None
     else:
         assert result.status == getattr(PressurePointWorkChain.exit_codes, expected).status
 
 
-@pytest.fixture
-def enatom_point_process(codes, pseudo_family, h3s_structure):
-    builder = PressurePointWorkChain.get_builder_from_protocol(
+def _enatom_point_builder(codes, h3s_structure):
+    return PressurePointWorkChain.get_builder_from_protocol(
         codes, h3s_structure, pressure=200.0, protocol='test', overrides={'run_enatom': True}
     )
-    return _process(PressurePointWorkChain, builder)
 
 
-def test_point_enatom_off_by_default(point_process):
-    assert point_process.should_run_enatom() is False
-    assert 'enatom' not in point_process.inputs or not point_process.inputs.enatom
+@pytest.fixture
+def enatom_point_process(codes, pseudo_family, h3s_structure):
+    return _process(PressurePointWorkChain, _enatom_point_builder(codes, h3s_structure))
 
 
-def test_point_enatom_on(enatom_point_process):
-    assert enatom_point_process.should_run_enatom() is True
-    inputs = enatom_point_process.exposed_inputs(EnatomWorkChain, namespace='enatom')
+@pytest.fixture
+def enatom_point_steps(codes, pseudo_family, h3s_structure):
+    """A PressurePointWorkChain with the enatom stage for step tests (shared, context emptied: :func:`_shared`)."""
+    return _shared('enatom_point', lambda: _enatom_point_builder(codes, h3s_structure))
+
+
+def test_point_enatom_off_by_default(point_steps):
+    assert point_steps.should_run_enatom() is False
+    assert 'enatom' not in point_steps.inputs or not point_steps.inputs.enatom
+
+
+def test_point_enatom_on(enatom_point_steps):
+    assert enatom_point_steps.should_run_enatom() is True
+    inputs = enatom_point_steps.exposed_inputs(EnatomWorkChain, namespace='enatom')
     assert 'structure' not in inputs
     assert inputs['min_image_distance'].value == 5.0  # enatom's test protocol
     assert inputs['pp']['code'].default_calc_job_plugin == 'quantumespresso.pp'
@@ -190,9 +225,9 @@ def test_point_enatom_on(enatom_point_process):
         (EnatomWorkChain.exit_codes.ERROR_SUM_RULES_FAILED.status, 'ERROR_SUB_PROCESS_FAILED_ENATOM'),
     ],
 )
-def test_point_inspect_enatom(enatom_point_process, status, expected):
-    enatom_point_process.ctx.enatom = _finished('EnatomWorkChain', status)
-    result = enatom_point_process.inspect_enatom()
+def test_point_inspect_enatom(enatom_point_steps, status, expected):
+    enatom_point_steps.ctx.enatom = _finished('EnatomWorkChain', status)
+    result = enatom_point_steps.inspect_enatom()
     if expected is None:
         assert result is None
     else:
