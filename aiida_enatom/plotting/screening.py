@@ -304,6 +304,12 @@ def _leavens_carbotte_line(ax: Axes, area_max: float) -> tuple[Line2D, float]:
     return artist, top
 
 
+def _zero_based_ylim(ax: Axes, headroom: float = 0.08) -> None:
+    """Start the y axis at 0 and leave ``headroom`` (a fraction of the largest value) above the highest point."""
+    top = ax.dataLim.y1
+    ax.set_ylim(0.0, top * (1.0 + headroom) if np.isfinite(top) and top > 0 else None)
+
+
 def _finish_tc_area_axes(ax: Axes, top: float, xlabel: str, ylabel: str) -> None:
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -392,7 +398,7 @@ def plot_ih2_vs_pressure(
         handles.append(_flagged_handle())
     ax.set_xlabel('Pressure (GPa)')
     ax.set_ylabel(r'$I_H^2$ (eV$^2$/Å$^2$)')
-    ax.set_ylim(bottom=0.0)
+    _zero_based_ylim(ax)
     ax.legend(handles=handles, frameon=False)
     return ax
 
@@ -551,7 +557,7 @@ def plot_lambda_vs_pressure(
         handles.append(_flagged_handle())
     ax.set_xlabel('Pressure (GPa)')
     ax.set_ylabel(r'$\lambda$, $\lambda_H$')
-    ax.set_ylim(bottom=0.0)
+    _zero_based_ylim(ax)
     ax.legend(handles=handles, frameon=False)
     return ax
 

@@ -120,6 +120,9 @@ def test_ih2_vs_pressure(rows, tmp_path):
     assert to_rgba(h3s.get_markerfacecolor()) == to_rgba(h3s.get_color())  # rankable markers are filled
     legend_flagged = ax.get_legend().legend_handles[-1]
     assert legend_flagged.get_markerfacecolor() == 'none'
+    # the axis starts at 0 and the highest marker is not cut by the frame
+    bottom, top = ax.get_ylim()
+    assert bottom == 0.0 and top >= 1.05 * max(line.get_ydata().max() for line in _series_lines(ax))
     _save(ax, tmp_path / 'fig2.png')
 
 
@@ -231,6 +234,7 @@ def test_lambda_vs_pressure(rows, tmp_path):
     flagged = _flagged_lines(ax)
     assert len(flagged) == 2  # the unstable H3S point, for λ and for λ_H
     assert all(line.get_markerfacecolor() == 'none' for line in flagged)
+    assert ax.get_ylim()[0] == 0.0 and ax.get_ylim()[1] >= 1.05 * 2.95
     _save(ax, tmp_path / 'lambda.png')
 
 
