@@ -44,6 +44,7 @@ __all__ = (
     'species_channels',
     'species_moments',
     'split_at_frequency',
+    'window_pairs',
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -184,8 +185,8 @@ def gaussian_alpha2f(
         Modes at or below this energy carry no weight (matdyn does the same).
     cutoff_sigmas : float, optional
         Drop each Gaussian beyond this many σ from its centre (≥ 9: e^{−x²/2} < 10⁻¹⁷ of the peak there, below
-        rounding of the sum). Each mode then touches only the few grid points of its window, evaluated at once
-        as a sparse (n_freq × n_modes) matrix; default None: every mode at every grid point (dense).
+        rounding of the sum). Each mode then touches only the grid points of its window, all (mode, point) pairs
+        evaluated at once in chunks; default None: every mode at every grid point (dense).
 
     Returns
     -------
