@@ -533,8 +533,9 @@ def _final(state: dict, candidate: str) -> list[dict]:
     return [point for point in _points(state, candidate) if _done(point)]
 
 
-def _jobs(state: dict, **filters) -> list[dict]:
-    return sorted((job for job in state['calcjobs'] if _matches(job, filters)), key=lambda job: job['pk'])
+def _jobs(campaign_state: dict, /, **filters) -> list[dict]:
+    # positional-only: ``state`` is also a filter (the CalcJob's process state)
+    return sorted((job for job in campaign_state['calcjobs'] if _matches(job, filters)), key=lambda job: job['pk'])
 
 
 def test_every_calcjob_went_through_sbatch_once(campaign):
