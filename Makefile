@@ -26,9 +26,10 @@ venv: $(BIN)/.installed
 quickstart: system venv
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/aiida-enatom quickstart
 
-# Not yet in the suite: the fault-injection campaign (docs/cluster.md, section 8) has not run to its end here and its
-# broker-outage case loses a point (known, documented); run it by hand with
-# `.venv/bin/python -m pytest -s tests/production/test_faults.py` until it passes and fits the time budget.
+# Not in the suite: the fault-injection campaign (docs/cluster.md, section 8) has not run to its end here, and it
+# does not fit the ~6 min budget even on an idle 2-core machine (estimate in docs/cluster.md section 8: about 10 min,
+# since SLURM runs one 2-rank job at a time and the relaunch after the broker outage reruns what the outage excepted).
+# Run it by hand: `ENATOM_FAULTS_DUMP=/tmp/faults.json nice -n 10 .venv/bin/python -m pytest -s tests/production/test_faults.py`.
 PYTEST_IGNORE := --ignore=tests/production/test_faults.py
 
 # Install what the tests need and run the whole suite (lint included).
