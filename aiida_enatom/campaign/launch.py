@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import weakref
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from aiida_enatom.results.fetch import fetch_rows
 from aiida_enatom.results.query import POINT_TYPE, SWEEP_TYPE
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
+
+LOGGER = logging.getLogger(__name__)
 
 __all__ = (
     'FINISHED_STATUSES',
@@ -457,6 +460,64 @@ def settle_killed(runner, timeout: float = 60.0) -> None:
     runner.run_until_complete(asyncio.ensure_future(wait(), loop=runner.loop))
 
 
+def _is_kill_aftermath(exception: BaseException | None) -> bool:
+    """Whether ``exception`` is what aiida-core 2.9 leaves in a task of a process that was killed under it.
+
+    A CalcJob killed while its job-update task is pending ends that task with ``ModificationNotAllowed`` (the node is
+    sealed) raised while plumpy refuses "Cannot transition from ProcessState.KILLED to ProcessState.EXCEPTED".
+    """
+    from aiida.common.exceptions import ModificationNotAllowed
+
+    if isinstance(exception, ModificationNotAllowed):
+        return True
+    return isinstance(exception, RuntimeError) and 'from ProcessState.KILLED' in str(exception)
+
+
+def _quiet_kill_aftermath(loop: asyncio.AbstractEventLoop) -> None:
+    """Log what the kill left behind with an exception at debug level instead of printing its traceback.
+
+    asyncio reports an unretrieved task exception when the task is garbage-collected, which may be after the command
+    printed its verdict ("was killed"): a traceback after that line reads as a crash. Everything else still goes to
+    the loop's previous handler. The same goes for aiida-core's log records of the killed job-update task (an error
+    with a traceback on the CalcJob's logger). Installed only after an interrupt, for the rest of the process.
+    """
+    previous = loop.get_exception_handler()
+
+    def handler(event_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if _is_kill_aftermath(context.get('exception')):
+            LOGGER.debug('after the kill: %s', context.get('message'), exc_info=context.get('exception'))
+        elif previous is not None:
+            previous(event_loop, context)
+        else:
+            event_loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    for name in _KILL_AFTERMATH_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(item, _KillAftermathFilter) for item in logger.filters):
+            logger.addFilter(_KillAftermathFilter())
+
+
+#: Loggers on which aiida-core 2.9 reports, with a traceback, the job-update task of a CalcJob killed under it
+#: (``exponential_backoff_retry`` logs on the node's logger, the task module warns on its own).
+_KILL_AFTERMATH_LOGGERS = (
+    'aiida.orm.nodes.process.calculation.calcjob.CalcJobNode',
+    'aiida.engine.processes.calcjobs.tasks',
+    'aiida.engine.utils',
+)
+
+
+class _KillAftermathFilter(logging.Filter):
+    """Demote the records whose exception is a kill's leftover (:func:`_is_kill_aftermath`) to debug level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exception = record.exc_info[1] if record.exc_info else None
+        if exception is not None and _is_kill_aftermath(exception):
+            LOGGER.debug('after the kill: %s', record.getMessage(), exc_info=record.exc_info)
+            return False
+        return True
+
+
 @contextlib.contextmanager
 def kill_on_interrupt(runner):
     """Turn SIGINT/SIGTERM into a kill of every live process of ``runner`` (:class:`InProcessController`).
@@ -475,6 +536,7 @@ def kill_on_interrupt(runner):
             return
         interrupted.append(signum)
         message = f'killed by {signal.Signals(signum).name} of the launching command'
+        _quiet_kill_aftermath(runner.loop)
         if isinstance(controller, InProcessController):
             # on the event loop, between two callbacks: a kill run inside the handler could interrupt a database
             # transaction of the step that was running when the signal came

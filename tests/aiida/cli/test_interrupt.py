@@ -116,9 +116,11 @@ def test_ctrl_c_during_launch_point_kills_pw_and_the_nodes(point_command, enatom
             cli.wait()
     output = log.read_text()
     assert cli.returncode != 0, output
-    # the command's own verdict is its last line; aiida-core may log its cancelled job-update task before it
+    # the command's own verdict is its last line, and no traceback (aiida-core's killed job-update task is logged at
+    # debug level, see aiida_enatom.campaign.launch._quiet_kill_aftermath)
     lines = [line for line in output.splitlines() if line.strip()]
     assert lines[-1].startswith('Critical: PressurePointWorkChain<') and 'was killed' in lines[-1], output
+    assert 'Traceback' not in output and 'Task exception was never retrieved' not in output, output
 
     query = orm.QueryBuilder().append(
         orm.WorkChainNode,
@@ -137,3 +139,44 @@ def _utc(timestamp: float):
     import datetime
 
     return datetime.datetime.fromtimestamp(timestamp - 5, tz=datetime.UTC)
+
+
+def test_kill_aftermath_is_quiet_and_other_errors_are_not(caplog):
+    """After an interrupt the loop's exception handler swallows the killed tasks' leftovers, nothing else."""
+    import asyncio
+    import logging
+
+    from aiida.common.exceptions import ModificationNotAllowed
+
+    from aiida_enatom.campaign.launch import _KILL_AFTERMATH_LOGGERS, _KillAftermathFilter, _quiet_kill_aftermath
+
+    loop = asyncio.new_event_loop()
+    seen = []
+    loop.set_exception_handler(lambda _loop, context: seen.append(context['exception']))
+    try:
+        _quiet_kill_aftermath(loop)
+        sealed = ModificationNotAllowed('attributes of a sealed node are immutable')
+        refused = RuntimeError('Cannot transition from ProcessState.KILLED to ProcessState.EXCEPTED')
+        other = ValueError('a real error')
+        with caplog.at_level(logging.DEBUG, logger='aiida_enatom.campaign.launch'):
+            for exception in (sealed, refused, other):
+                loop.call_exception_handler({'message': 'Task exception was never retrieved', 'exception': exception})
+        assert seen == [other]
+        assert sum('after the kill' in record.getMessage() for record in caplog.records) == 2
+        # aiida-core's own log record of the killed job-update task (an error with its traceback) is demoted too
+        logger = logging.getLogger('aiida.orm.nodes.process.calculation.calcjob.CalcJobNode')
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            for exception in (sealed, other):
+                try:
+                    raise exception
+                except Exception:
+                    logger.exception('iteration 1 of do_update excepted, retrying after 20 seconds')
+        errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+        assert [record.exc_info[1] for record in errors] == [other]
+    finally:
+        loop.close()
+        for name in _KILL_AFTERMATH_LOGGERS:  # leave the loggers as the other tests expect them
+            target = logging.getLogger(name)
+            for item in [item for item in target.filters if isinstance(item, _KillAftermathFilter)]:
+                target.removeFilter(item)
