@@ -6,10 +6,11 @@ Usage (on the profile that ran the campaign)::
 
 For every ``enatom.sweep`` of the group it prints, per pressure, the ionic (BFGS) steps and wall time of the vc-relax
 started from the previous pressure's cell. With ``--cold`` it also runs, for each pressure after the first, the
-same vc-relax from the sweep's starting structure (a cold start, with the pre-relaxation if the protocol has one) and
-prints the steps and wall time saved. For every pressure point it prints the engine overhead: point wall time minus
-Quantum ESPRESSO's own wall time, as a ratio of the QE time (target ≤ 5 % at ``fast``), with the split used by
-``bench_pressure_point.py``.
+sweep's first vc-relax again at that pressure (a cold start from the candidate's structure, with the pre-relaxation if
+the protocol has one) and prints the steps and wall time saved. Run it with the daemon stopped on an embedded SQLite
+profile: it writes to the database (see docs/setup.md, "database is locked"). For every pressure point it prints
+the engine overhead: point wall time minus Quantum ESPRESSO's own wall time, as a ratio of the QE time (target
+≤ 5 % at ``fast``), with the split used by ``bench_pressure_point.py``.
 """
 
 from __future__ import annotations
@@ -37,20 +38,24 @@ def relax_rows(sweep) -> list[tuple[float, int, float, object]]:
     return sorted(rows, key=lambda row: row[0])
 
 
-def cold_relax(sweep, warm) -> tuple[int, float]:
-    """Run the vc-relax of ``warm`` again from the sweep's input structure; return (ionic steps, wall s)."""
+def cold_relax(cold, warm) -> tuple[int, float]:
+    """Run the vc-relax of ``warm`` again as a cold start; return (ionic steps, wall s).
+
+    The cold start is the sweep's own first vc-relax (``cold``: from the candidate's input structure, with the
+    protocol's pre-relaxation if it has one) restarted with ``warm``'s target pressure, so that everything but the
+    starting cell and the pressure is what the sweep ran. Restarting the stored process keeps its ``metadata``
+    (resources, options), which a namespace of stored input nodes alone does not carry.
+    """
+    from aiida import orm
     from aiida.engine import run_get_node
 
-    builder = warm.get_builder_restart()
-    builder.structure = sweep.inputs.structure
-    if 'base_init_relax' in sweep.inputs.relax:
-        init = sweep.inputs.relax.base_init_relax
-        builder.base_init_relax = init._inputs(prune=True) if hasattr(init, '_inputs') else init
-        parameters = builder.base_init_relax['pw']['parameters'].get_dict()
-        parameters['CELL']['press'] = warm.inputs.base_relax.pw.parameters['CELL']['press']
-        from aiida import orm
-
-        builder.base_init_relax['pw']['parameters'] = orm.Dict(parameters)
+    press = warm.inputs.base_relax.pw.parameters['CELL']['press']
+    builder = cold.get_builder_restart()
+    for namespace in ('base_relax', 'base_init_relax'):
+        if namespace in cold.inputs:
+            parameters = cold.inputs[namespace].pw.parameters.get_dict()
+            parameters['CELL']['press'] = press
+            builder[namespace]['pw']['parameters'] = orm.Dict(parameters)
     _, node = run_get_node(builder)
     steps = node.outputs.output_trajectory.numsteps if 'output_trajectory' in node.outputs else 0
     return int(steps), (node.mtime - node.ctime).total_seconds()
@@ -78,7 +83,7 @@ def main() -> int:
         for index, (pressure, steps, wall, node) in enumerate(rows):
             line = f'  {pressure:7.1f} GPa  {"cold" if index == 0 else "warm"} relax: {steps:3d} steps {wall:7.1f} s'
             if args.cold and index > 0:
-                cold_steps, cold_wall = cold_relax(sweep, node)
+                cold_steps, cold_wall = cold_relax(rows[0][3], node)
                 saved_steps += cold_steps - steps
                 saved_time += cold_wall - wall
                 line += f'   cold start: {cold_steps:3d} steps {cold_wall:7.1f} s'
