@@ -75,7 +75,8 @@ for (calc,) in query.iterall():
 repo = pathlib.Path(profile.storage_config.get('repository_uri', '').replace('file://', ''))
 size = sum(f.stat().st_size for f in repo.rglob('*') if f.is_file()) if repo.is_dir() else None
 print(json.dumps({'points': len(points), 'ok': len(ok), 'sweeps': len(sweeps),
-                  'failed': [(p.pk, p.exit_status) for p in points if not p.is_finished_ok],
+                  'failed': [(p.pk, p.exit_status) for p in points if p.is_terminated and not p.is_finished_ok],
+                  'running': [p.pk for p in points if not p.is_terminated],
                   'terminated': bool(sweeps) and all(n.is_terminated for n in sweeps + points),
                   'calcjobs': rows, 'nodes': orm.QueryBuilder().append(orm.Node).count(),
                   'repository_bytes': size}))
@@ -248,6 +249,7 @@ def main() -> int:
         figures['points'] = state.get('points')
         figures['points_ok'] = state.get('ok')
         figures['failed'] = state.get('failed')
+        figures['still_running'] = state.get('running')
         figures['nodes'] = state.get('nodes')
         figures.update(overheads(state.get('calcjobs', [])))
         # every job takes the whole 2-CPU node (2 MPI ranks), so this is the share of the time the node ran QE
