@@ -80,7 +80,6 @@ def main() -> int:
     args = parser.parse_args()
 
     from aiida_enatom.numerics import isotopes
-    from aiida_enatom.numerics.interpolation import atom_resolved_alpha2f
     from tests.numerics import _isotopes_reference as reference
     from tests.numerics._h3s import h3s_model, matdyn_grid_mev
 
@@ -90,17 +89,7 @@ def main() -> int:
     failed = False
     for n in args.meshes:
         model = h3s_model((n, n, n))
-        base = atom_resolved_alpha2f(
-            model.force_constants,
-            [model.gamma],
-            cell=model.cell,
-            positions=model.positions,
-            masses_amu=model.masses_amu,
-            species=model.species,
-            q_mesh=model.q_mesh,
-            dos_ef_per_mev=[model.dos_ef_per_mev],
-            frequency_mev=grid,
-        )[0]
+        base = model.stored_alpha2f(grid)
         print(f'\nH3S, fine mesh {n}^3 ({n**3} q), 4 atoms, 200 frequencies, full deuteration')
         totals: dict[str, tuple[float, float]] = {}
         effects = {}

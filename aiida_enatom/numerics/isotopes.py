@@ -47,6 +47,7 @@ from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, mu_star_reference_mev
 from aiida_enatom.numerics.interpolation import (
     RealSpaceModel,
+    atom_resolved_alpha2f,
     fourier_kernel,
     monkhorst_pack_mesh,
     phonons_from_force_constants,
@@ -186,6 +187,26 @@ class ElectronPhononModel:
             raise InputValidationError(f'dos_ef_per_mev must be positive, got {self.dos_ef_per_mev}')
         if len(self.q_mesh) != 3 or min(self.q_mesh) < 1:
             raise InputValidationError(f'q_mesh must be three positive integers, got {self.q_mesh}')
+
+    def stored_alpha2f(self, frequency_mev: ArrayLike) -> Alpha2F:
+        """Return α²F with its atom-pair partials at the stored masses (matdyn's tetrahedra), on ``frequency_mev``.
+
+        Parameters
+        ----------
+        frequency_mev : array_like, shape (n_omega,)
+            Frequency grid, meV.
+        """
+        return atom_resolved_alpha2f(
+            self.force_constants,
+            [self.gamma],
+            cell=self.cell,
+            positions=self.positions,
+            masses_amu=self.masses_amu,
+            species=self.species,
+            q_mesh=self.q_mesh,
+            dos_ef_per_mev=[self.dos_ef_per_mev],
+            frequency_mev=frequency_mev,
+        )[0]
 
     @property
     def real_space(self) -> RealSpaceModel:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from aiida_enatom.exceptions import InputValidationError
-from aiida_enatom.numerics.interpolation import atom_resolved_alpha2f
 from aiida_enatom.numerics.isotopes import (
     ISOTOPE_MASSES_AMU,
     TC_ROUTES,
@@ -61,17 +60,7 @@ def test_substituted_masses_rejects(substitution, match):
 
 def test_unchanged_masses_reproduce_stored_spectrum(model):
     grid = matdyn_grid_mev()
-    stored = atom_resolved_alpha2f(
-        model.force_constants,
-        [model.gamma],
-        cell=model.cell,
-        positions=model.positions,
-        masses_amu=model.masses_amu,
-        species=model.species,
-        q_mesh=model.q_mesh,
-        dos_ef_per_mev=[model.dos_ef_per_mev],
-        frequency_mev=grid,
-    )[0]
+    stored = model.stored_alpha2f(grid)
     same = substituted_alpha2f(model, [model.masses_amu], grid)[0]
     np.testing.assert_array_equal(same.frequency, grid)  # the grid factor is exactly 1
     scale = np.abs(stored.spectrum).max()
