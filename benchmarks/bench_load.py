@@ -42,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.aiida.setup.local_slurm import LocalSlurm  # noqa: E402
 from tests.production.cluster import (  # noqa: E402
+    CLI,
+    SLURM_ENV_LINES,
     PrivatePostgres,
     PrivateRabbitMQ,
     daemon_pids,
@@ -52,8 +54,6 @@ from tests.production.cluster import (  # noqa: E402
 from tests.production.helpers import enatom, environment, short_tempdir, verdi  # noqa: E402
 
 GROUP = 'load'
-CLI = (sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()')
-ENV_LINES = ('OMP_NUM_THREADS=1', 'OMPI_ALLOW_RUN_AS_ROOT=1', 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1')
 
 _MEASURE = r"""
 import json, pathlib, statistics, sys
@@ -142,7 +142,7 @@ class Bench:
         timings['services_s'] = time.monotonic() - start
         start = time.monotonic()
         setup_production_profile(self.profile, self.aiida_path, self.postgres, self.rabbitmq, timeout=1800)
-        env = [item for line in ENV_LINES for item in ('--env', line)]
+        env = [item for line in SLURM_ENV_LINES for item in ('--env', line)]
         options = ['--scheduler', 'slurm', '--workdir', str(self.root / 'work'), '--mpiprocs-per-machine', '2', *env]
         proc = enatom(['-p', self.profile, 'setup', 'computer', 'slurm', *options], self.aiida_path)
         if proc.returncode:

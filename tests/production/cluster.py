@@ -23,6 +23,8 @@ import time
 from tests.production.helpers import BIN_DIR, environment
 
 __all__ = (
+    'CLI',
+    'SLURM_ENV_LINES',
     'PrivatePostgres',
     'PrivateRabbitMQ',
     'alive',
@@ -31,6 +33,12 @@ __all__ = (
     'kill_pid',
     'setup_production_profile',
 )
+
+
+#: ``aiida-enatom`` run with this interpreter (the venv's, whatever PATH says).
+CLI = (sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()')
+#: Environment lines of the SLURM computer's job scripts (``setup computer --env``): one thread, mpirun as root.
+SLURM_ENV_LINES = ('OMP_NUM_THREADS=1', 'OMPI_ALLOW_RUN_AS_ROOT=1', 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1')
 
 
 def free_port() -> int:

@@ -43,6 +43,8 @@ import yaml
 
 from aiida_enatom.campaign.launch import FINISHED_STATUSES
 from tests.production.cluster import (
+    CLI,
+    SLURM_ENV_LINES,
     PrivatePostgres,
     PrivateRabbitMQ,
     daemon_pids,
@@ -72,8 +74,6 @@ COMPARED = {
 }
 #: Niceness of the daemon, probes and launches (the project's rule on a shared machine).
 NICENESS = 10
-CLI = (sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()')
-ENV_LINES = ('OMP_NUM_THREADS=1', 'OMPI_ALLOW_RUN_AS_ROOT=1', 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1')
 
 CAMPAIGN = {
     'name': GROUP,
@@ -293,7 +293,7 @@ def stack():
         stack.timings['services_start_s'] = time.monotonic() - start
         start = time.monotonic()
         setup_production_profile(stack.profile, stack.aiida_path, stack.postgres, stack.rabbitmq, timeout=1800)
-        env = [item for line in ENV_LINES for item in ('--env', line)]
+        env = [item for line in SLURM_ENV_LINES for item in ('--env', line)]
         options = ['--scheduler', 'slurm', '--workdir', str(root / 'work'), '--mpiprocs-per-machine', '2', *env]
         computer = enatom(['-p', stack.profile, 'setup', 'computer', 'slurm', *options], stack.aiida_path)
         assert computer.returncode == 0, computer.stdout + computer.stderr
