@@ -41,6 +41,24 @@ QE_PLUGINS = {
 }
 
 
+TEST_POLL_INTERVAL = 0.5
+"""Seconds between scheduler polls of the test computers.
+
+aiida-core's default is 10 s (each CalcJob of a test waited ~5 s for nothing), and 0 makes the engine poll
+continuously: a subprocess loop that took a core from the QE runs it waits for on this 2-core machine.
+"""
+
+
+def configure_test_localhost(computer) -> None:
+    """Poll every :data:`TEST_POLL_INTERVAL` s, open the transport at once and run commands in a plain shell.
+
+    A login shell (aiida-core's default) sources the user's profile on every scheduler command; on a machine whose
+    profile initialises pyenv that is 0.1-0.7 s of CPU per ``ps``.
+    """
+    computer.set_minimum_job_poll_interval(TEST_POLL_INTERVAL)
+    computer.configure(safe_interval=0.0, use_login_shell=False)
+
+
 @pytest.fixture
 def qe_codes(aiida_localhost):
     """Return ``{executable: InstalledCode}`` for the Debian QE executables on the test profile's localhost."""
@@ -48,6 +66,7 @@ def qe_codes(aiida_localhost):
 
     aiida_localhost.set_prepend_text(MPI_PREPEND_TEXT)
     aiida_localhost.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)  # as `aiida-enatom setup` (protocols: 2 pools)
+    configure_test_localhost(aiida_localhost)
     codes = {}
     for executable, plugin in QE_PLUGINS.items():
         path = shutil.which(executable)
@@ -79,9 +98,8 @@ def enatom_computer(aiida_profile, tmp_path_factory):
             transport_type='core.local',
             scheduler_type='core.direct',
         ).store()
-        computer.set_minimum_job_poll_interval(0.0)
         computer.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)  # as `aiida-enatom setup` (protocols: 2 pools)
-        computer.configure(safe_interval=0.0)
+        configure_test_localhost(computer)
     computer.set_prepend_text(MPI_PREPEND_TEXT)
     return computer
 
