@@ -28,8 +28,17 @@ PRODUCTION_PROFILE_NAME = 'enatom-production'
 FAMILY_LABEL = 'enatom-pbe-offline'
 """Label of the aiida-pseudo family built from the pseudopotentials that aiida-enatom generates with ``ld1.x``."""
 
-MPI_PREPEND_TEXT = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'
-"""Prepend text of the ``localhost`` computer: lets OpenMPI run as root and keeps QE single-threaded."""
+MPI_PREPEND_TEXT = (
+    'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OMPI_MCA_mpi_yield_when_idle=1'
+)
+"""Prepend text of the ``localhost`` computer.
+
+Lets OpenMPI run as root, keeps QE single-threaded and makes waiting MPI ranks yield the core. A sweep runs the
+α²F stages of its pressures concurrently; on a workstation each ``mpirun`` believes it owns the cores, so two 2-rank
+ph.x on 2 cores spin in MPI while their partner rank waits for the CPU (measured in docs/benchmarks.md: 2.5× the
+CPU time per q-point for the quickstart's two ph.x; two 2-rank pw.x took 53.5 s together against 44.5 s when
+yielding, 2 × 22.3 s alone).
+"""
 
 QE_EXECUTABLES = {
     'pw': 'pw.x',
