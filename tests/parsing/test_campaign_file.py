@@ -84,7 +84,7 @@ def _write(tmp_path: pathlib.Path, text: str, name: str = 'campaign.yaml') -> pa
 
 def test_quickstart_file():
     campaign = load_campaign(WORKFLOWS / 'quickstart.yaml')
-    assert (campaign.name, campaign.protocol, campaign.max_active) == ('quickstart', 'fast', 2)
+    assert (campaign.name, campaign.protocol, campaign.max_active) == ('quickstart', 'fast', 1)
     assert [(candidate.formula, pressure) for candidate, pressure in campaign.points()] == [
         ('H3S', 200.0),
         ('H3S', 250.0),
