@@ -383,13 +383,14 @@ def test_ph_x_nmix_ph_bound(ph_code, al_scf, nmix_ph):
 KILL_ONCE = """#!/bin/bash
 # Fault injection for test_killed_ph_x_is_recovered: the first call starts the real ph.x, waits until it has finished
 # the dynamical matrix of the second q-point (L), then SIGKILLs it (as a lost node or a killed job would) and exits
-# 137; later calls run ph.x unchanged.
+# 137; later calls run ph.x unchanged. The kill must land before ph.x writes the next q-point's bands: a restart reading
+# a half-written out/_ph0/aiida.q_3/aiida.save aborts (seen once with a 0.2 s wait; the handler does not yet drop it).
 marker='{marker}'
 if [ -e "$marker" ]; then exec {ph_x} "$@"; fi
 touch "$marker"
 {ph_x} "$@" &
 pid=$!
-while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.2; done
+while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.01; done
 kill -9 $pid 2>/dev/null
 wait $pid
 exit 137
