@@ -28,6 +28,7 @@ MEASURED = {
     ('Al', 3.710): {2: 0.0371, 3: 0.0204},  # 35 GPa
 }
 TARGET = 0.05
+PROTOCOL_DATA = yaml.safe_load(PROTOCOLS.read_text())
 
 
 def fcc_primitive(a: float) -> np.ndarray:
@@ -36,8 +37,8 @@ def fcc_primitive(a: float) -> np.ndarray:
 
 
 def protocol_distance(name: str) -> float:
-    data = yaml.safe_load(PROTOCOLS.read_text())
-    return float(data['protocols'][name].get('min_image_distance', data['default_inputs']['min_image_distance']))
+    default = PROTOCOL_DATA['default_inputs']['min_image_distance']
+    return float(PROTOCOL_DATA['protocols'][name].get('min_image_distance', default))
 
 
 def chosen_n(a: float, distance: float) -> int:
@@ -51,7 +52,7 @@ def test_default_protocol_meets_the_backflow_target(system, residuals):
     _, a = system
     meeting = [n for n, value in sorted(residuals.items()) if value <= TARGET]
     wanted = meeting[0] if meeting else max(residuals)
-    n = chosen_n(a, protocol_distance(yaml.safe_load(PROTOCOLS.read_text())['default_protocol']))
+    n = chosen_n(a, protocol_distance(PROTOCOL_DATA['default_protocol']))
     assert n >= wanted, (system, n, residuals)
 
 
