@@ -108,14 +108,44 @@ def find_offline_family(label: str = FAMILY_LABEL) -> str | None:
     return None
 
 
+STRINGENCIES = ('low', 'normal', 'high')
+"""Cutoff stringencies installed on the offline family (``normal`` is the default; ``fast`` protocols use ``low``)."""
+
+
+def install_cutoffs(family: CutoffsPseudoPotentialFamily, elements: Iterable[str]) -> list[str]:
+    """Set every stringency of :data:`STRINGENCIES` that ``family`` lacks, with ``normal`` as its default.
+
+    Parameters
+    ----------
+    family
+        An aiida-pseudo family with recommended cutoffs.
+    elements
+        Its elements.
+
+    Returns
+    -------
+    list of str
+        The stringencies that were added (empty when the family had them all).
+    """
+    from aiida_enatom.pseudos.generate import recommended_cutoffs
+
+    elements = sorted(elements)
+    have = set(family.get_cutoff_stringencies())
+    added = [stringency for stringency in STRINGENCIES if stringency not in have]
+    for stringency in added:
+        family.set_cutoffs(recommended_cutoffs(stringency, elements), stringency, unit='Ry')
+    if 'normal' in added:
+        family.set_default_stringency('normal')
+    return added
+
+
 def _create_family(label: str, fingerprint: dict[str, str], ld1: str) -> CutoffsPseudoPotentialFamily:
     from aiida_pseudo.data.pseudo.upf import UpfData
     from aiida_pseudo.groups.family import CutoffsPseudoPotentialFamily
 
-    from aiida_enatom.pseudos.generate import generate_pseudopotentials, recommended_cutoffs
+    from aiida_enatom.pseudos.generate import generate_pseudopotentials
 
     elements = sorted(fingerprint)
-    cutoffs = recommended_cutoffs('normal', elements)
     with tempfile.TemporaryDirectory(prefix='enatom_pseudos_') as tmp:
         generate_pseudopotentials(elements, Path(tmp), ld1=ld1)
         family = CutoffsPseudoPotentialFamily.create_from_folder(
@@ -125,7 +155,7 @@ def _create_family(label: str, fingerprint: dict[str, str], ld1: str) -> Cutoffs
             pseudo_type=UpfData,
         )
     try:
-        family.set_cutoffs(cutoffs, 'normal', unit='Ry')
+        install_cutoffs(family, elements)
     except Exception:
         from aiida import orm
 
@@ -175,6 +205,9 @@ def ensure_offline_family(
 
     existing = _load_family(label)
     if existing is not None and isinstance(existing, PseudoPotentialFamily) and _is_current(existing, fingerprint):
+        added = install_cutoffs(existing, fingerprint)  # families made before the low/high stringencies existed
+        if added:
+            return label, [Action('updated', f'pseudopotential family {label!r}: added the {"/".join(added)} cutoffs')]
         return label, [Action('found', f'pseudopotential family {label!r} is up to date ({elements})')]
 
     if existing is not None:
@@ -193,6 +226,7 @@ def ensure_offline_family(
                     target = candidate
                     break
                 if isinstance(group, PseudoPotentialFamily) and _is_current(group, fingerprint):
+                    install_cutoffs(group, fingerprint)
                     actions.append(
                         Action('warning', f'family {label!r} is stale ({have}); the up-to-date family is {candidate!r}')
                     )
@@ -211,7 +245,8 @@ def ensure_offline_family(
         _create_family(target, fingerprint, ld1)
     except (EnatomError, ValueError, OSError) as exception:
         raise SetupError(f'cannot build the offline pseudopotential family {target!r}: {exception}') from exception
-    actions.append(Action('created', f'pseudopotential family {target!r} ({elements}; cutoffs "normal" in Ry)'))
+    cutoffs = 'cutoffs low/normal/high in Ry, default normal'
+    actions.append(Action('created', f'pseudopotential family {target!r} ({elements}; {cutoffs})'))
     return target, actions
 
 

@@ -28,6 +28,7 @@ from aiida_enatom.calculations.functions.substitute_isotopes import substitute_i
 from aiida_enatom.common.ph_split import resolve_split
 from aiida_enatom.data.alpha2f import Alpha2FData
 from aiida_enatom.numerics.eliashberg import DEFAULT_MU_STAR_CONVENTION, MU_STAR_CONVENTIONS
+from aiida_enatom.workflows.cutoffs import stringency_cutoffs
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.ph_base import EnatomPhBaseWorkChain
 from aiida_enatom.workflows.ph_split import EnatomPhSplitWorkChain
@@ -306,7 +307,8 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             ``'test'``, ``'fast'``, ``'balanced'`` (default) or ``'stringent'``.
         overrides
             Nested dict merged over the protocol inputs, with the same nesting as the ports, plus the meta keys
-            ``qe_protocol``, ``pseudo_family``.
+            ``qe_protocol``, ``pseudo_family`` and ``cutoff_stringency`` (the family's ``low``/``normal``/``high``
+            recommended cutoffs for both SCFs; explicit ``ecutwfc``/``ecutrho`` in ``scf`` win).
         options
             Merged into ``metadata.options`` of every CalcJob.
 
@@ -324,7 +326,11 @@ class Alpha2FWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         inputs = cls.get_protocol_inputs(protocol, overrides)
         qe_protocol = inputs['qe_protocol']
 
-        scf_overrides = recursive_merge(inputs['scf'], {'pseudo_family': inputs['pseudo_family']})
+        cutoffs = stringency_cutoffs(inputs['pseudo_family'], structure, inputs.get('cutoff_stringency'))
+        scf_overrides = recursive_merge(
+            {'pw': {'parameters': {'SYSTEM': cutoffs}}},
+            recursive_merge(inputs['scf'], {'pseudo_family': inputs['pseudo_family']}),
+        )
         scf = PwBaseWorkChain.get_builder_from_protocol(
             codes['pw'], structure, protocol=qe_protocol, overrides=scf_overrides, options=options
         )

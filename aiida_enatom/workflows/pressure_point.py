@@ -16,6 +16,7 @@ from aiida_enatom.calculations.functions.build_results_record import build_resul
 from aiida_enatom.calculations.functions.extract_pressure import extract_pressure
 from aiida_enatom.constants import KBAR_PER_GPA
 from aiida_enatom.workflows.alpha2f import Alpha2FWorkChain, _load_codes
+from aiida_enatom.workflows.cutoffs import stringency_cutoffs
 from aiida_enatom.workflows.enatom import EnatomWorkChain
 from aiida_enatom.workflows.mixins import CleanWorkdirMixin
 from aiida_enatom.workflows.protocols import get_protocol_filepath
@@ -221,7 +222,8 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             ``'test'``, ``'fast'``, ``'balanced'`` (default) or ``'stringent'``; also selects the alpha2f and
             enatom protocols.
         overrides
-            Nested dict over the protocol: meta keys (``qe_protocol``, ``pseudo_family``, ``run_init_relax``,
+            Nested dict over the protocol: meta keys (``qe_protocol``, ``pseudo_family``, ``cutoff_stringency`` (the
+            family's recommended cutoffs of the relax, also given to the alpha2f stage), ``run_init_relax``,
             ``run_enatom``, ``press_conv_thr``, ``relax_base`` = PwBaseWorkChain overrides of both relax stages),
             ``alpha2f`` (overrides of :meth:`Alpha2FWorkChain.get_builder_from_protocol`) and ``enatom`` (overrides
             of :meth:`EnatomWorkChain.get_builder_from_protocol`, on top of this protocol's ``pseudo_family``; only
@@ -250,8 +252,10 @@ class PressurePointWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             raise ValueError("`run_enatom` is true but `codes` has no 'pp' entry (the pp.x code of the enatom stage)")
         codes = _load_codes(codes, ('pw', 'ph', 'q2r', 'matdyn', 'projwfc'))
         press = float(pressure) * KBAR_PER_GPA
+        cutoffs = stringency_cutoffs(inputs['pseudo_family'], structure, inputs.get('cutoff_stringency'))
+        alpha2f_overrides = recursive_merge({'cutoff_stringency': inputs.get('cutoff_stringency')}, alpha2f_overrides)
         stage = recursive_merge(
-            inputs['relax_base'],
+            recursive_merge({'pw': {'parameters': {'SYSTEM': cutoffs}}}, inputs['relax_base']),
             {
                 'pseudo_family': inputs['pseudo_family'],
                 'pw': {'parameters': {'CELL': {'press': press, 'press_conv_thr': inputs['press_conv_thr']}}},

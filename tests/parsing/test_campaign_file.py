@@ -84,7 +84,8 @@ def _write(tmp_path: pathlib.Path, text: str, name: str = 'campaign.yaml') -> pa
 
 def test_quickstart_file():
     campaign = load_campaign(WORKFLOWS / 'quickstart.yaml')
-    assert (campaign.name, campaign.protocol, campaign.max_active) == ('quickstart', 'fast', 1)
+    assert (campaign.name, campaign.protocol, campaign.max_active) == ('quickstart', 'fast', 2)
+    assert campaign.options == {'mpiprocs_per_machine': 1, 'pools': 1}  # two 1-rank points on 2 cores
     assert [(candidate.formula, pressure) for candidate, pressure in campaign.points()] == [
         ('H3S', 200.0),
         ('H3S', 250.0),

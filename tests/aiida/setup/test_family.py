@@ -32,9 +32,24 @@ def test_offline_family_idempotent_stale_and_force(only):
     assert sorted(group.elements) == ['H']
     assert group.get_recommended_cutoffs(elements=('H',), stringency='normal', unit='Ry')[0] > 0
 
+    assert set(group.get_cutoff_stringencies()) == {'low', 'normal', 'high'}
+    assert group.get_default_stringency() == 'normal'
+    low = group.get_recommended_cutoffs(elements=('H',), stringency='low', unit='Ry')
+    assert low < group.get_recommended_cutoffs(elements=('H',), stringency='normal', unit='Ry')
+
     label, actions = family_module.ensure_offline_family(LABEL)
     assert (label, [a.kind for a in actions]) == (LABEL, ['found'])
     assert family_module.find_offline_family(LABEL) == LABEL
+
+    # a family made before the low/high stringencies existed gets them, keeping 'normal' as its default
+    cutoffs = group.base.extras.get('_cutoffs')
+    group.base.extras.set('_cutoffs', {'normal': cutoffs['normal']})
+    label, actions = family_module.ensure_offline_family(LABEL)
+    assert [(a.kind, a.message) for a in actions] == [
+        ('updated', f'pseudopotential family {LABEL!r}: added the low/high cutoffs')
+    ]
+    assert set(group.get_cutoff_stringencies()) == {'low', 'normal', 'high'}
+    assert group.get_default_stringency() == 'normal'
 
     only('H', 'S')
     assert family_module.find_offline_family(LABEL) is None

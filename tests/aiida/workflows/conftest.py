@@ -104,18 +104,19 @@ def h3s(a: float = 3.0):
 
 
 def install_family(directory) -> str:
-    """Install the offline H/S family (ld1.x, under 1 s) with 'normal' cutoffs unless it exists; return its label."""
+    """Install the offline H/S family (ld1.x, under 1 s) with its 3 stringencies unless it exists; return its label."""
     from aiida import orm
     from aiida_pseudo.data.pseudo.upf import UpfData
     from aiida_pseudo.groups.family import CutoffsPseudoPotentialFamily
 
-    from aiida_enatom.pseudos.generate import generate_pseudopotentials, recommended_cutoffs
+    from aiida_enatom.pseudos.generate import generate_pseudopotentials
+    from aiida_enatom.setup.family import install_cutoffs
 
     if orm.QueryBuilder().append(orm.Group, filters={'label': FAMILY_LABEL}).count():
         return FAMILY_LABEL
     generate_pseudopotentials(['H', 'S'], directory)
     family = CutoffsPseudoPotentialFamily.create_from_folder(directory, FAMILY_LABEL, pseudo_type=UpfData)
-    family.set_cutoffs(recommended_cutoffs('normal', ['H', 'S']), 'normal', unit='Ry')
+    install_cutoffs(family, ['H', 'S'])
     return FAMILY_LABEL
 
 
