@@ -58,6 +58,10 @@ def find_executables(
     return found
 
 
+_MANAGED_LINE_START = 'export OMPI_ALLOW_RUN_AS_ROOT=1 '
+"""How every version of :data:`MPI_PREPEND_TEXT` starts: setup replaces an older one instead of adding a second."""
+
+
 def _prepend_lines(text: str) -> list[str]:
     return [line.strip() for line in (text or '').splitlines() if line.strip()]
 
@@ -118,8 +122,11 @@ def ensure_computer(workdir: str | os.PathLike, *, label: str = COMPUTER_LABEL) 
         actions.append(Action('found', f'computer {label!r} (core.local + core.direct)'))
         lines = _prepend_lines(computer.get_prepend_text())
         if MPI_PREPEND_TEXT not in lines:
-            computer.set_prepend_text('\n'.join([*lines, MPI_PREPEND_TEXT]))
-            actions.append(Action('updated', f'computer {label!r}: added the MPI-as-root exports to its prepend text'))
+            # an earlier version of our line (same first export) is replaced; the user's own lines stay
+            kept = [line for line in lines if not line.startswith(_MANAGED_LINE_START)]
+            computer.set_prepend_text('\n'.join([*kept, MPI_PREPEND_TEXT]))
+            message = f'computer {label!r}: MPI exports of its prepend text: {MPI_PREPEND_TEXT}'
+            actions.append(Action('updated', message))
         if (computer.get_default_mpiprocs_per_machine() or 1) < LOCALHOST_RANKS:
             # earlier versions left 1 here and fixed 2 ranks in the protocols; the ranks now come from the computer
             computer.set_default_mpiprocs_per_machine(LOCALHOST_RANKS)

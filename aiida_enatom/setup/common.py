@@ -29,11 +29,15 @@ FAMILY_LABEL = 'enatom-pbe-offline'
 """Label of the aiida-pseudo family built from the pseudopotentials that aiida-enatom generates with ``ld1.x``."""
 
 MPI_PREPEND_TEXT = (
-    'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OMPI_MCA_mpi_yield_when_idle=1'
+    'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OMPI_MCA_mpi_yield_when_idle=1 '
+    'OMPI_MCA_hwloc_base_binding_policy=none'
 )
 """Prepend text of the ``localhost`` computer.
 
-Lets OpenMPI run as root, keeps QE single-threaded and makes waiting MPI ranks yield the core. A sweep runs the
+Lets OpenMPI run as root, keeps QE single-threaded, makes waiting MPI ranks yield the core and leaves the placement
+of ranks to the kernel. OpenMPI binds the ranks of every ``mpirun`` to cores 0, 1, ...: two 1-rank jobs at once
+(what a 2-core campaign with ``mpiprocs_per_machine: 1`` runs) then share core 0 while core 1 idles (two 1-rank
+pw.x took 13.3 s together against 7.7 s unbound and 7.1 s for one alone, docs/benchmarks.md). A sweep runs the
 α²F stages of its pressures concurrently; on a workstation each ``mpirun`` believes it owns the cores, so two 2-rank
 ph.x on 2 cores spin in MPI while their partner rank waits for the CPU (measured in docs/benchmarks.md: 2.5× the
 CPU time per q-point for the quickstart's two ph.x; two 2-rank pw.x took 53.5 s together against 44.5 s when

@@ -211,3 +211,33 @@ def test_localhost_ranks_come_from_the_computer(tmp_path):
     assert orm.load_computer('enatom-local-old').get_default_mpiprocs_per_machine() == 2
     _, actions = ensure_computer(tmp_path, label='enatom-local-old')
     assert not any(a.changed for a in actions)
+
+
+def test_localhost_prepend_text_is_updated_in_place(tmp_path):
+    """An older version of setup's MPI line is replaced (not duplicated); the user's own lines stay, in order."""
+    from aiida import orm
+
+    from aiida_enatom.setup.codes import ensure_computer
+    from aiida_enatom.setup.common import MPI_PREPEND_TEXT
+
+    computer = orm.Computer(
+        label='enatom-local-prepend',
+        hostname='localhost',
+        transport_type='core.local',
+        scheduler_type='core.direct',
+        workdir=str(tmp_path),
+    ).store()
+    older = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'  # session-1 setup
+    computer.set_prepend_text(f'module load qe\n{older}\nexport MY_VAR=1')
+    _, actions = ensure_computer(tmp_path, label='enatom-local-prepend')
+    assert f"computer 'enatom-local-prepend': MPI exports of its prepend text: {MPI_PREPEND_TEXT}" in [
+        a.message for a in actions
+    ]
+    assert orm.load_computer('enatom-local-prepend').get_prepend_text().splitlines() == [
+        'module load qe',
+        'export MY_VAR=1',
+        MPI_PREPEND_TEXT,
+    ]
+    assert 'OMPI_MCA_hwloc_base_binding_policy=none' in MPI_PREPEND_TEXT  # 1-rank jobs at once must not share core 0
+    _, actions = ensure_computer(tmp_path, label='enatom-local-prepend')
+    assert not any(a.changed for a in actions)
