@@ -213,10 +213,12 @@ class EnatomPhBaseWorkChain(PhBaseWorkChain):
             self.report_error_handled(node, action)
             return ProcessHandlerReport(False)
 
-        alpha_mix = inputph.get('alpha_mix(1)', self.defaults.alpha_mix)
+        # `alpha_mix` without an index is alpha_mix(1) for ph.x (aiida-quantumespresso's protocol sets it that way)
+        alpha_mix = inputph.get('alpha_mix(1)', inputph.get('alpha_mix', self.defaults.alpha_mix))
         alpha_mix_new = alpha_mix * self.defaults.delta_factor_alpha_mix
 
         if alpha_mix_new >= MIN_ALPHA_MIX:
+            inputph.pop('alpha_mix', None)
             inputph['alpha_mix(1)'] = alpha_mix_new
             action = f'reduced alpha_mix(1) from {alpha_mix} to {alpha_mix_new} and restarting from the last iteration'
         else:

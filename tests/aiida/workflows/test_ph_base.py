@@ -152,6 +152,8 @@ def _failed_ph(computer) -> orm.CalcJobNode:
         ({}, [({'nmix_ph': 5}, True), ({'nmix_ph': 5, 'alpha_mix(1)': 0.35}, True)]),  # ph.x default 4
         ({'nmix_ph': 5}, [({'nmix_ph': 5, 'alpha_mix(1)': 0.35}, True)]),
         ({'nmix_ph': 8}, [({'nmix_ph': 8, 'alpha_mix(1)': 0.35}, True)]),  # never lowered, never raised past 5
+        # aiida-quantumespresso's protocol spells it `alpha_mix` (= alpha_mix(1)): halved from its value, one key left
+        ({'nmix_ph': 5, 'alpha_mix': 0.4}, [({'nmix_ph': 5, 'alpha_mix(1)': 0.2}, True)]),
     ],
 )
 def test_handler_sequence(computer, ph_code, start, expected):
