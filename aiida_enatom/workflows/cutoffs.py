@@ -41,21 +41,23 @@ def stringency_cutoffs(family_label: str, structure: orm.StructureData, stringen
     if stringency is None:
         return {}
     from aiida import orm
+    from aiida.common.exceptions import MultipleObjectsError, NotExistent
     from aiida_pseudo.groups.mixins import RecommendedCutoffMixin
 
     try:
         family = orm.Group.collection.get(label=family_label)
-    except Exception:  # noqa: BLE001 - not found or not unique: aiida-quantumespresso reports it
+    except (NotExistent, MultipleObjectsError):  # aiida-quantumespresso reports it with its own message
         return {}
     if not isinstance(family, RecommendedCutoffMixin):
         return {}
     stringencies = family.get_cutoff_stringencies()
-    if stringency == family.get_default_stringency():
+    default = family.get_default_stringency()
+    if stringency == default:
         return {}
     if stringency not in stringencies:
         warnings.warn(
             f'pseudopotential family {family_label!r} has no {stringency!r} cutoffs (it has: '
-            f'{", ".join(sorted(stringencies))}); using its default {family.get_default_stringency()!r} cutoffs',
+            f'{", ".join(sorted(stringencies))}); using its default {default!r} cutoffs',
             UserWarning,
             stacklevel=2,
         )

@@ -188,6 +188,19 @@ def test_documented_verdi_config_and_setup_codes(tmp_path):
     assert missing.exit_code != 0 and "no computer 'no-such-computer'" in missing.output
 
 
+def _stored_localhost(label: str, workdir):
+    """Store a bare core.local + core.direct computer, as an earlier version of setup (or a user) left it."""
+    from aiida import orm
+
+    return orm.Computer(
+        label=label,
+        hostname='localhost',
+        transport_type='core.local',
+        scheduler_type='core.direct',
+        workdir=str(workdir),
+    ).store()
+
+
 def test_localhost_ranks_come_from_the_computer(tmp_path):
     """`setup` gives localhost 2 ranks (the protocols' pools) and raises an older localhost's 1 to 2, once."""
     from aiida import orm
@@ -198,13 +211,7 @@ def test_localhost_ranks_come_from_the_computer(tmp_path):
     assert computer.get_default_mpiprocs_per_machine() == LOCALHOST_RANKS == 2
     assert [a.kind for a in actions] == ['created', 'created']
 
-    old = orm.Computer(
-        label='enatom-local-old',
-        hostname='localhost',
-        transport_type='core.local',
-        scheduler_type='core.direct',
-        workdir=str(tmp_path),
-    ).store()
+    old = _stored_localhost('enatom-local-old', tmp_path)
     old.set_default_mpiprocs_per_machine(1)  # what earlier versions of setup stored
     _, actions = ensure_computer(tmp_path, label='enatom-local-old')
     assert f"computer 'enatom-local-old': {LOCALHOST_RANKS} MPI ranks per calculation" in [a.message for a in actions]
@@ -220,13 +227,7 @@ def test_localhost_prepend_text_is_updated_in_place(tmp_path):
     from aiida_enatom.setup.codes import ensure_computer
     from aiida_enatom.setup.common import MPI_PREPEND_TEXT
 
-    computer = orm.Computer(
-        label='enatom-local-prepend',
-        hostname='localhost',
-        transport_type='core.local',
-        scheduler_type='core.direct',
-        workdir=str(tmp_path),
-    ).store()
+    computer = _stored_localhost('enatom-local-prepend', tmp_path)
     older = 'export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1'  # session-1 setup
     computer.set_prepend_text(f'module load qe\n{older}\nexport MY_VAR=1')
     _, actions = ensure_computer(tmp_path, label='enatom-local-prepend')
