@@ -111,7 +111,7 @@ def run_setup(
     SetupError
         If any step fails; the message says what to do.
     """
-    from aiida_enatom.setup import codes, family, postgres, profile, rabbitmq
+    from aiida_enatom.setup import codes, family, postgres, profile, rabbitmq, sqlite_journal
 
     actions: list[Action] = []
 
@@ -183,6 +183,7 @@ def run_setup(
             set_default=set_default,
             email=email,
         )
+        new = [*new, *sqlite_journal.ensure_wal(loaded.storage_config['filepath'])]
     record(new)
 
     computer, new = codes.ensure_computer(config_folder / 'scratch' / loaded.name)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pathlib
 import shutil
 
 import pytest
 
 from aiida_enatom.setup import DEFAULT_PROFILE_NAME, FAMILY_LABEL, MPI_PREPEND_TEXT, QE_EXECUTABLES
+from aiida_enatom.setup.sqlite_journal import DATABASE_FILENAME, journal_mode
 from tests.production.helpers import dump_state, enatom, read_config, run_daemon_scf, short_tempdir, verdi
 
 
@@ -45,6 +47,9 @@ def test_setup_twice_keeps_other_default_profile(embedded):
     assert config['profiles']['other'] == before['profiles']['other']
     assert config['profiles'][DEFAULT_PROFILE_NAME]['storage']['backend'] == 'core.sqlite_dos'
     assert config['profiles'][DEFAULT_PROFILE_NAME]['process_control']['backend'] == 'core.zeromq'
+    storage_folder = config['profiles'][DEFAULT_PROFILE_NAME]['storage']['config']['filepath']
+    assert 'switched to WAL mode' in first.stdout
+    assert journal_mode(pathlib.Path(storage_folder) / DATABASE_FILENAME) == 'wal'
 
     state = dump_state(DEFAULT_PROFILE_NAME, aiida_path)
     _, transport, scheduler, prepend, configured = state['computer']
