@@ -113,7 +113,7 @@ def main() -> None:
         f'Python {platform.python_version()}'
     )
     if args.pk is None:
-        from aiida.engine import run_get_node
+        from aiida_enatom.campaign.launch import run_in_process
 
         from aiida_enatom.common.structures import prototype_structure
         from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
@@ -125,7 +125,7 @@ def main() -> None:
             codes, structure, pressure=args.pressure, protocol=args.protocol, overrides=overrides
         )
         start = time.perf_counter()
-        _, node = run_get_node(builder)
+        node = run_in_process(builder)  # as `aiida-enatom launch` and an in-process campaign run it
         print(
             f'PressurePointWorkChain<{node.pk}> exit status {node.exit_status} in {time.perf_counter() - start:.1f} s'
         )

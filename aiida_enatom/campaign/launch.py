@@ -370,7 +370,36 @@ class InProcessController:
 
         runner.instantiate_process = instantiate_and_register
         runner._controller = controller  # read by Process.kill through the public `runner.controller`
+        poll = runner.call_on_process_finish
+
+        def call_on_process_finish(pk: int, callback) -> None:
+            controller.call_on_finish(pk, callback, poll)
+
+        runner.call_on_process_finish = call_on_process_finish
         return controller
+
+    def call_on_finish(self, pk: int, callback, poll) -> None:
+        """Call ``callback`` once, as soon as the process with PK ``pk`` has terminated.
+
+        This is how a WorkChain learns that a process it awaits has ended. Without a broker aiida-core polls the
+        child's node every ``runner.poll.interval`` (an integer, so at least 1 s), and a pressure point awaits about
+        a dozen children one after the other. A child that lives in this interpreter resolves its future when it
+        enters its terminal state; the callbacks of that future run on the next turn of the event loop, after the
+        child's node has been sealed. ``poll`` (aiida-core's polling) stays as the fallback for processes that are not
+        registered here; whichever comes first calls ``callback``, the other finds it called.
+        """
+        called = False
+
+        def once() -> None:
+            nonlocal called
+            if not called:
+                called = True
+                callback()
+
+        process = self._processes.get(pk)
+        if process is not None and not process.has_terminated():
+            process.future().add_done_callback(lambda _future: once())
+        poll(pk, once)
 
     def register(self, process) -> None:
         """Remember ``process`` (weakly) under its node's PK."""
