@@ -114,7 +114,6 @@ def main() -> None:
     )
     if args.pk is None:
         from aiida_enatom.campaign.launch import run_in_process
-
         from aiida_enatom.common.structures import prototype_structure
         from aiida_enatom.workflows.pressure_point import PressurePointWorkChain
 
