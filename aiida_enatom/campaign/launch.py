@@ -29,7 +29,7 @@ from aiida_quantumespresso.workflows.protocols.utils import recursive_merge
 from aiida_enatom.common.runner_tag import RUNNER_EXTRA, current_runner, runner_alive
 from aiida_enatom.exceptions import InputValidationError
 from aiida_enatom.results.fetch import fetch_rows
-from aiida_enatom.results.query import POINT_TYPE, SWEEP_TYPE
+from aiida_enatom.results.query import POINT_TYPE, SUPERSEDED_EXTRA, SWEEP_TYPE
 from aiida_enatom.workflows.pressure_point import STATUS_EXTRA
 from aiida_enatom.workflows.sweep import SweepWorkChain
 
@@ -55,11 +55,16 @@ DEFAULT_FAMILY = 'enatom-pbe-offline'
 
 @dataclass
 class SweepPlan:
-    """One sweep to submit: a candidate and the pressures it still needs, with its builder (unstored inputs)."""
+    """One sweep to submit: a candidate and the pressures it still needs, with its builder (unstored inputs).
+
+    ``supersedes`` holds the PKs of the failed, killed or orphaned points (and orphaned sweeps) it redoes; they get
+    the extra ``enatom_superseded_by`` once the sweep exists.
+    """
 
     candidate: str
     pressures: list[float]
     builder: Any
+    supersedes: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -80,7 +85,7 @@ def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int
     query.append(
         orm.WorkChainNode,
         with_group='group',
-        filters={'process_type': POINT_TYPE},
+        filters={'process_type': POINT_TYPE, 'extras': {'!has_key': SUPERSEDED_EXTRA}},
         project=[
             'id',
             'extras.enatom_candidate',
@@ -98,8 +103,12 @@ def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int
     return points
 
 
-def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
-    """Return (pk, candidate, pressures, concurrency) of the sweeps of the group that are not terminated."""
+def _unterminated_sweeps(group_label: str, *, alive: bool) -> list[tuple[int, str, list[float], int]]:
+    """Return (pk, candidate, pressures, concurrency) of the group's sweeps that are not terminated.
+
+    ``alive`` True: those whose runner (daemon or a live Python process) can still run them; False: the orphaned
+    ones, run in a Python process that is gone and not yet superseded.
+    """
     query = orm.QueryBuilder()
     query.append(orm.Group, filters={'label': group_label}, tag='group')
     query.append(
@@ -108,6 +117,7 @@ def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
         filters={
             'process_type': SWEEP_TYPE,
             'attributes.process_state': {'in': ['created', 'waiting', 'running']},
+            'extras': {'!has_key': SUPERSEDED_EXTRA},
         },
         project=[
             'id',
@@ -120,8 +130,13 @@ def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
     return [
         (pk, cand, list(pressures or []), int(conc or 1))
         for pk, cand, pressures, conc, runner in query.iterall()
-        if runner_alive(runner)
+        if runner_alive(runner) is alive
     ]
+
+
+def _active_sweeps(group_label: str) -> list[tuple[int, str, list[float], int]]:
+    """Return (pk, candidate, pressures, concurrency) of the sweeps of the group that are not terminated."""
+    return _unterminated_sweeps(group_label, alive=True)
 
 
 def _load_codes(roles: dict[str, str], needed: tuple[str, ...]) -> dict[str, orm.AbstractCode]:
@@ -181,8 +196,9 @@ def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
     plan = LaunchPlan(group_label=group_label)
     for _, _, pressures, conc in _active_sweeps(group_label):
         plan.active_load += min(conc, max(len(pressures), 1))
+    orphaned_sweeps = _unterminated_sweeps(group_label, alive=False)
     for candidate in campaign.candidates:
-        missing = []
+        missing, superseded = [], []
         for pressure in candidate.pressures:
             entries = existing.get((candidate.label, float(pressure)), [])
             finished = [pk for pk, status, _ in entries if status in FINISHED_STATUSES]
@@ -193,10 +209,11 @@ def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
                 plan.active.extend(running)
             else:
                 missing.append(float(pressure))
+                superseded.extend(pk for pk, _, _ in entries)  # failed, killed, excepted or orphaned attempts
         if missing and not _sweep_covers(group_label, candidate.label, missing):
-            plan.sweeps.append(
-                SweepPlan(candidate.label, missing, _build(campaign, candidate, missing, codes, family, concurrency))
-            )
+            superseded += [pk for pk, label, _, _ in orphaned_sweeps if label == candidate.label]
+            builder = _build(campaign, candidate, missing, codes, family, concurrency)
+            plan.sweeps.append(SweepPlan(candidate.label, missing, builder, sorted(superseded)))
     return plan
 
 
@@ -613,6 +630,8 @@ def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group, *, in_proces
         }
     )
     group.add_nodes(node)
+    for pk in sweep.supersedes:
+        orm.load_node(pk).base.extras.set(SUPERSEDED_EXTRA, node.pk)
 
 
 def _pressures(pressures: list[float]) -> str:

@@ -33,6 +33,11 @@ __all__ = (
 POINT_TYPE = 'aiida.workflows:enatom.pressure_point'
 SWEEP_TYPE = 'aiida.workflows:enatom.sweep'
 
+#: Extra set by ``campaign launch`` on a failed, killed or orphaned point (and an orphaned sweep) when it submits the
+#: sweep that redoes it: the PK of that sweep. Superseded nodes stay in the group (their provenance is kept) but are
+#: left out of ``campaign status``, so a campaign counts each (candidate, pressure) once.
+SUPERSEDED_EXTRA = 'enatom_superseded_by'
+
 
 def _points_query(group: str | None) -> orm.QueryBuilder:
     query = orm.QueryBuilder()
@@ -220,7 +225,7 @@ def _group_query(
 ) -> orm.QueryBuilder:
     query = orm.QueryBuilder()
     query.append(orm.Group, filters={'label': group}, tag='group')
-    node_filters = {'process_type': process_type, **(filters or {})}
+    node_filters = {'process_type': process_type, 'extras': {'!has_key': SUPERSEDED_EXTRA}, **(filters or {})}
     query.append(orm.WorkChainNode, with_group='group', filters=node_filters, project=projections)
     return query
 

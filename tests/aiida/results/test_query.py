@@ -187,3 +187,67 @@ def test_failure_line_is_the_reason_not_the_cleanup(aiida_profile):
     last = _last_reports([failed.pk, cleaned_only.pk])
     assert last[failed.pk] == lines[0]
     assert last[cleaned_only.pk] == cleanup  # nothing better to show
+
+
+def test_relaunch_supersedes_orphaned_and_failed_attempts(aiida_profile):
+    """After a relaunch, `campaign status` counts each (candidate, pressure) once: the new attempt, not the old ones.
+
+    The old orphaned sweep and its failed point keep their nodes and group membership (provenance) and get the extra
+    that names the sweep redoing them.
+    """
+    import socket
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from aiida import orm
+    from aiida.engine import ProcessState
+
+    from aiida_enatom.campaign.launch import SweepPlan, _existing_points, _tag, _unterminated_sweeps
+    from aiida_enatom.results.query import SUPERSEDED_EXTRA
+
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True)
+    gone = f'{socket.gethostname()}:{int(dead.stdout)}'
+    group = orm.Group(label='relaunched').store()
+
+    def node(process_type: str, state: ProcessState, extras: dict, exit_status: int | None = None):
+        stored = orm.WorkChainNode()
+        stored.set_process_type(process_type)
+        stored.set_process_state(state)
+        if exit_status is not None:
+            stored.set_exit_status(exit_status)
+        stored.store()
+        stored.base.extras.set_many({'enatom_campaign': 'relaunched', 'enatom_candidate': 'CaH6', **extras})
+        group.add_nodes(stored)
+        return stored
+
+    old_sweep = node(
+        'aiida.workflows:enatom.sweep',
+        ProcessState.WAITING,
+        {'enatom_pressures_GPa': [250.0, 300.0], 'enatom_max_concurrent': 2, 'enatom_runner': gone},
+    )
+    failed = node(
+        'aiida.workflows:enatom.pressure_point', ProcessState.FINISHED, {'enatom_pressure_GPa': 250.0}, exit_status=401
+    )
+    orphaned = node(
+        'aiida.workflows:enatom.pressure_point',
+        ProcessState.WAITING,
+        {'enatom_pressure_GPa': 300.0, 'enatom_runner': gone},
+    )
+    before = campaign_status('relaunched')
+    assert before.counts == {'failed': 1, 'orphaned': 1}
+    assert [pk for pk, *_ in _unterminated_sweeps('relaunched', alive=False)] == [old_sweep.pk]
+
+    new_sweep = node('aiida.workflows:enatom.sweep', ProcessState.WAITING, {})
+    plan = SweepPlan('CaH6', [250.0, 300.0], SimpleNamespace(max_concurrent=orm.Int(2)), [failed.pk, orphaned.pk])
+    plan.supersedes.append(old_sweep.pk)
+    _tag(new_sweep, plan, group, in_process=True)
+
+    for old in (old_sweep, failed, orphaned):
+        assert old.base.extras.get(SUPERSEDED_EXTRA) == new_sweep.pk
+        assert old.pk in {member.pk for member in group.nodes}
+    after = campaign_status('relaunched')
+    assert after.counts == {'queued': 2}  # the new sweep's two points, not yet launched
+    assert after.total == 2
+    assert _existing_points('relaunched') == {}
+    assert _unterminated_sweeps('relaunched', alive=False) == []
