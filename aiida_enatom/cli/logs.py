@@ -6,8 +6,9 @@ pw.x ends a vc-relax with an SCF in a fresh plane-wave basis; when the stress of
 cell (meta-convergence). On the console that reads as a failure ("Error: The ionic minimization cycle converged
 but ..."). While a campaign runs in this process, that one message is shown at REPORT level with what happens next;
 aiida-core's matching warning ("output parser returned exit code<501>") and PwBaseWorkChain's report of the handled
-error ("PwCalculation<pk> failed with exit status 501") are left out. The log stored on the node is
-untouched (``verdi process report`` still shows the original).
+error ("PwCalculation<pk> failed with exit status 501") are left out. The same for exit status 520 (two failed
+BFGS steps in a row, which ``PwBaseWorkChain`` restarts with a smaller ``trust_radius_min``). The log stored on the
+node is untouched (``verdi process report`` still shows the original).
 """
 
 from __future__ import annotations
@@ -25,15 +26,26 @@ EXPECTED = {
         'stress, exit status 501); aiida-quantumespresso relaxes again from the final cell (meta-convergence), or '
         'accepts it for the pre-relaxation'
     ),
+    'The ionic minimization cycle terminated prematurely because of two consecutive failures in the BFGS algorithm.': (
+        'pw.x: two BFGS steps of a vc-relax failed in a row (exit status 520, usually close to the minimum); '
+        'aiida-quantumespresso restarts it from the last structure with a smaller trust_radius_min'
+    ),
 }
 
 
 #: Message prefixes dropped from the console while the block runs, because a reworded line already says it.
-REDUNDANT = ('output parser returned exit code<501>:',)
+REDUNDANT = (
+    'output parser returned exit code<501>:',
+    'output parser returned exit code<520>:',
+    'ERROR_IONIC_CYCLE_BFGS_HISTORY_FAILURE',  # the parser's name of the 520 message, logged just before it
+)
 
-#: Message parts dropped likewise: PwBaseWorkChain's report of the handled 501 ("[pk|PwBaseWorkChain|
+#: Message parts dropped likewise: PwBaseWorkChain's report of the handled error ("[pk|PwBaseWorkChain|
 #: report_error_handled]: PwCalculation<pk> failed with exit status 501: The ionic ...").
-REDUNDANT_PARTS = ('failed with exit status 501: The ionic minimization cycle converged',)
+REDUNDANT_PARTS = (
+    'failed with exit status 501: The ionic minimization cycle converged',
+    'failed with exit status 520: The ionic minimization cycle terminated prematurely',
+)
 
 
 class _Reword(logging.Filter):

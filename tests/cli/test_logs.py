@@ -42,3 +42,29 @@ def test_expected_message_is_reworded_only_inside_the_block():
     assert other.levelname == 'ERROR'  # anything else stays an error
     assert outside.levelname == 'ERROR' and outside.getMessage() == MESSAGE
     assert not handler.filters
+
+
+def test_handled_bfgs_history_failure_is_one_report_line():
+    """Exit status 520 of a vc-relax (seen in `make quickstart` on 2026-11-27): three lines become one REPORT."""
+    text = (
+        'The ionic minimization cycle terminated prematurely because of two consecutive failures in the BFGS algorithm.'
+    )
+    assert text in EXPECTED
+    handler = _Capture()
+    logger = logging.getLogger('aiida')
+    logger.addHandler(handler)
+    child = logging.getLogger('aiida.test.calcjob')
+    try:
+        with explain_expected_messages():
+            child.error('ERROR_IONIC_CYCLE_BFGS_HISTORY_FAILURE')
+            child.error(text)
+            child.warning(f'output parser returned exit code<520>: {text}')
+            child.log(
+                23,
+                f'[109|PwBaseWorkChain|report_error_handled]: PwCalculation<114> failed with exit status 520: {text}',
+            )
+    finally:
+        logger.removeHandler(handler)
+    (only,) = handler.records
+    assert only.levelname == 'REPORT' and 'exit status 520' in only.getMessage()
+    assert 'trust_radius_min' in only.getMessage()
