@@ -631,7 +631,29 @@ def _tag(node: orm.ProcessNode, sweep: SweepPlan, group: orm.Group, *, in_proces
     )
     group.add_nodes(node)
     for pk in sweep.supersedes:
-        orm.load_node(pk).base.extras.set(SUPERSEDED_EXTRA, node.pk)
+        old = orm.load_node(pk)
+        old.base.extras.set(SUPERSEDED_EXTRA, node.pk)
+        if not old.is_terminated:
+            _retire_orphan(old, node.pk)
+
+
+def _retire_orphan(node: orm.ProcessNode, successor: int) -> None:
+    """Mark an orphaned process and its unterminated descendants killed and seal them.
+
+    An orphan was run in a Python process that is gone (``runner_alive`` is false, which ``plan_campaign`` checked),
+    so nothing will ever continue it; ``verdi process kill`` cannot reach it without a runner. Left as it is, it stays
+    "Waiting" in ``verdi process list`` for ever and ``verdi archive create`` refuses the group (AiiDA exports only
+    sealed processes). A QE program that it started and that still runs is not touched here.
+    """
+    from aiida.engine import ProcessState
+
+    message = f'orphaned: the Python process that ran it is gone; redone by SweepWorkChain<{successor}>'
+    for process in [node, *node.called_descendants]:
+        if isinstance(process, orm.ProcessNode) and not process.is_sealed:
+            if not process.is_terminated:
+                process.set_process_state(ProcessState.KILLED)
+                process.set_process_status(message)
+            process.seal()
 
 
 def _pressures(pressures: list[float]) -> str:

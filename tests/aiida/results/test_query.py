@@ -246,6 +246,10 @@ def test_relaunch_supersedes_orphaned_and_failed_attempts(aiida_profile):
     for old in (old_sweep, failed, orphaned):
         assert old.base.extras.get(SUPERSEDED_EXTRA) == new_sweep.pk
         assert old.pk in {member.pk for member in group.nodes}
+    for old in (old_sweep, orphaned):  # nothing will run them again: killed and sealed, so the group can be archived
+        assert old.is_killed and old.is_sealed
+        assert f'SweepWorkChain<{new_sweep.pk}>' in old.process_status
+    assert failed.is_finished and not failed.is_killed
     after = campaign_status('relaunched')
     assert after.counts == {'queued': 2}  # the new sweep's two points, not yet launched
     assert after.total == 2
