@@ -20,7 +20,8 @@ ARCHIVES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'archives'
 
 #: Documented numbers per archive: (candidate, target GPa) → {record key: (value, absolute tolerance)}.
 #: quickstart.aiida → docs/workflows.md (the quickstart table) and docs/isotopes.md (the same two points);
-#: validation.aiida → docs/validation.md (the `balanced` table) and docs/isotopes.md (D3S from the balanced point).
+#: validation.aiida → docs/validation.md (the `balanced` table) and docs/isotopes.md (D3S from the balanced point);
+#: isovalent-300.aiida → docs/screening.md (CaH6 and MgH6 at 300 GPa, `fast`).
 EXPECTED = {
     'quickstart': {
         ('H3S', 200.0): {
@@ -38,6 +39,27 @@ EXPECTED = {
             'I2_H_eV2_per_A2': (76.1, 0.1),
         },
     },
+    'isovalent-300': {
+        ('MgH6', 300.0): {
+            'lambda': (2.551, 0.001),
+            'lambda_H': (2.495, 0.001),
+            'area_H_meV': (197.8, 0.1),
+            'I2_H_eV2_per_A2': (94.04, 0.01),
+            'I2_H_route2_eV2_per_A2': (13.65, 0.01),
+            'tc_eliashberg_K': (378.4, 0.1),
+            'tc_eliashberg_H_K': (376.3, 0.1),
+        },
+        ('CaH6', 300.0): {
+            'lambda': (1.773, 0.001),
+            'lambda_H': (1.658, 0.001),
+            'area_H_meV': (101.1, 0.1),
+            'I2_H_eV2_per_A2': (91.39, 0.01),
+            'I2_H_route2_eV2_per_A2': (8.29, 0.01),
+            'tc_eliashberg_K': (199.6, 0.1),
+            'tc_eliashberg_H_K': (195.9, 0.1),
+            'lowest_frequency_meV': (5.38, 0.01),
+        },
+    },
     'validation': {
         ('H3S', 200.0): {
             'lambda': (2.52, 0.01),
@@ -52,6 +74,14 @@ EXPECTED = {
         },
     },
 }
+
+#: Points whose record is not ``ok`` (they keep every number but do not rank): (campaign, candidate, GPa) → status.
+#: CaH6 at 300 GPa: the per-species λ on the mesh misses matdyn's λ by 1.8 % (tolerance 1 %), docs/screening.md.
+FLAGGED = {('isovalent-300', 'CaH6', 300.0): 'sum_rule_failed'}
+
+
+def _status(campaign: str, point: tuple[str, float]) -> str:
+    return FLAGGED.get((campaign, *point), 'ok')
 
 
 def _import(label: str) -> None:
@@ -81,7 +111,8 @@ def test_records_give_the_documented_numbers(campaign):
     assert set(rows) == set(EXPECTED[campaign])
     for point, expected in EXPECTED[campaign].items():
         row = rows[point]
-        assert row['status'] == 'ok' and row['rankable'], (point, row['status'])
+        assert row['status'] == _status(campaign, point), (point, row['status'])
+        assert row['rankable'] is (row['status'] == 'ok'), point
         for key, (value, tolerance) in expected.items():
             assert row[key] == pytest.approx(value, abs=tolerance), (point, key)
 
@@ -89,9 +120,10 @@ def test_records_give_the_documented_numbers(campaign):
 def test_rank_export_status_on_imported_points(campaign, tmp_path):
     ranked = rank_records(campaign, by='area_H')
     assert [row['area_H_meV'] for row in ranked] == sorted((row['area_H_meV'] for row in ranked), reverse=True)
-    assert len(ranked) == len(EXPECTED[campaign])
-    status = campaign_status(campaign)
-    assert status.done == len(EXPECTED[campaign]) and status.counts['ok'] == len(EXPECTED[campaign])
+    ok = [point for point in EXPECTED[campaign] if _status(campaign, point) == 'ok']
+    assert sorted((row['candidate'], row['target_pressure_GPa']) for row in ranked) == sorted(ok)
+    status = campaign_status(campaign)  # superseded (orphaned, redone) attempts in the archive are not counted
+    assert status.done == status.total == len(EXPECTED[campaign]) and status.counts['ok'] == len(ok)
     result = CliRunner().invoke(cmd_root, ['rank', campaign, '--format', 'json'], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert {row['uuid'] for row in json.loads(result.output)} == {row['uuid'] for row in ranked}
