@@ -55,10 +55,10 @@ def ensure_wal(storage_folder: str | pathlib.Path, *, timeout: float = 5.0) -> l
     if not database.is_file():
         return [Action('warning', f'no SQLite database at {database}; its journal mode was left alone')]
     try:
-        if journal_mode(database, timeout=timeout) == 'wal':
-            return [Action('found', f'SQLite database {database} in WAL mode')]
         connection = sqlite3.connect(database, timeout=timeout)
         try:
+            if str(connection.execute('PRAGMA journal_mode').fetchone()[0]).lower() == 'wal':
+                return [Action('found', f'SQLite database {database} in WAL mode')]
             mode = str(connection.execute('PRAGMA journal_mode=WAL').fetchone()[0]).lower()
         finally:
             connection.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from aiida_enatom.cli.logs import EXPECTED, explain_expected_messages
 
@@ -18,13 +20,21 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
-def test_expected_message_is_reworded_only_inside_the_block():
-    assert MESSAGE in EXPECTED
+@contextlib.contextmanager
+def captured() -> Iterator[tuple[_Capture, logging.Logger]]:
+    """A capturing handler on the ``aiida`` logger and a child logger to emit on; the handler is removed after."""
     handler = _Capture()
     logger = logging.getLogger('aiida')
     logger.addHandler(handler)
-    child = logging.getLogger('aiida.test.calcjob')
     try:
+        yield handler, logging.getLogger('aiida.test.calcjob')
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_expected_message_is_reworded_only_inside_the_block():
+    assert MESSAGE in EXPECTED
+    with captured() as (handler, child):
         with explain_expected_messages():
             child.error(MESSAGE)
             child.warning(f'output parser returned exit code<501>: {MESSAGE}')  # dropped: said already
@@ -35,8 +45,6 @@ def test_expected_message_is_reworded_only_inside_the_block():
             )
             child.error('Error in routine cdiaghg: S matrix not positive definite')
         child.error(MESSAGE)
-    finally:
-        logger.removeHandler(handler)
     reworded, other, outside = handler.records
     assert reworded.levelname == 'REPORT' and 'meta-convergence' in reworded.getMessage()
     assert other.levelname == 'ERROR'  # anything else stays an error
@@ -50,11 +58,7 @@ def test_handled_bfgs_history_failure_is_one_report_line():
         'The ionic minimization cycle terminated prematurely because of two consecutive failures in the BFGS algorithm.'
     )
     assert text in EXPECTED
-    handler = _Capture()
-    logger = logging.getLogger('aiida')
-    logger.addHandler(handler)
-    child = logging.getLogger('aiida.test.calcjob')
-    try:
+    with captured() as (handler, child):
         with explain_expected_messages():
             child.error('ERROR_IONIC_CYCLE_BFGS_HISTORY_FAILURE')
             child.error(text)
@@ -63,8 +67,6 @@ def test_handled_bfgs_history_failure_is_one_report_line():
                 23,
                 f'[109|PwBaseWorkChain|report_error_handled]: PwCalculation<114> failed with exit status 520: {text}',
             )
-    finally:
-        logger.removeHandler(handler)
     (only,) = handler.records
     assert only.levelname == 'REPORT' and 'exit status 520' in only.getMessage()
     assert 'trust_radius_min' in only.getMessage()
