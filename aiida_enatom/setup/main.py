@@ -83,8 +83,8 @@ def run_setup(
     profile_name : str, optional
         Default ``'enatom'`` (``'enatom-production'`` with ``production``).
     production : bool
-        ``core.psql_dos`` storage on PostgreSQL and the ``core.rabbitmq`` broker, instead of ``core.sqlite_dos``
-        with the ZeroMQ broker.
+        ``core.psql_dos`` storage on PostgreSQL and aiida-enatom's ``enatom.rabbitmq`` broker (aiida-core's
+        RabbitMQ broker, with one daemon worker per process), instead of ``core.sqlite_dos`` with the ZeroMQ broker.
     broker : bool
         Embedded profile only: configure the ZeroMQ broker (needed for the daemon and ``submit``).
     set_default : bool
@@ -168,7 +168,7 @@ def run_setup(
             profile_name,
             storage_backend='core.psql_dos',
             storage_config=storage_config,
-            broker_backend='core.rabbitmq',
+            broker_backend=profile.EXCLUSIVE_RABBITMQ,
             broker_config=broker_config,
             set_default=set_default,
             email=email,

@@ -77,9 +77,16 @@ def zeromq_broker_config() -> dict[str, Any]:
 
 
 def _broker_description(backend: str | None) -> str:
-    return {None: 'no broker', 'core.zeromq': 'ZeroMQ broker', 'core.rabbitmq': 'RabbitMQ broker'}.get(
-        backend, f'broker {backend}'
-    )
+    return {
+        None: 'no broker',
+        'core.zeromq': 'ZeroMQ broker',
+        'core.rabbitmq': 'RabbitMQ broker',
+        EXCLUSIVE_RABBITMQ: 'RabbitMQ broker, one worker per process',
+    }.get(backend, f'broker {backend}')
+
+
+#: aiida-enatom's RabbitMQ broker plugin (:mod:`aiida_enatom.brokers.rabbitmq`): ``core.rabbitmq`` plus leases.
+EXCLUSIVE_RABBITMQ = 'enatom.rabbitmq'
 
 
 def ensure_profile(
@@ -95,9 +102,11 @@ def ensure_profile(
 ) -> tuple[Profile, list[Action]]:
     """Create the profile ``name`` if it does not exist, make it the default if asked, and load it.
 
-    An existing profile is never modified, except for the options in ``options`` that differ and the default
-    profile when ``set_default`` is true. If no profile exists yet, the new one becomes the default; otherwise the
-    default profile is left alone unless ``set_default`` is true.
+    An existing profile is never modified, except for the options in ``options`` that differ, the default
+    profile when ``set_default`` is true, and a ``core.rabbitmq`` broker when ``enatom.rabbitmq`` is asked for (the
+    same broker and configuration plus the process leases of :mod:`aiida_enatom.brokers.rabbitmq`). If no profile
+    exists yet, the new one becomes the default; otherwise the default profile is left alone unless ``set_default``
+    is true.
 
     Parameters
     ----------
@@ -108,7 +117,7 @@ def ensure_profile(
     storage_config : dict, optional
         Storage configuration (empty for SQLite: AiiDA picks a folder under the configuration folder).
     broker_backend : str or None
-        ``'core.zeromq'``, ``'core.rabbitmq'`` or ``None``.
+        ``'core.zeromq'``, ``'core.rabbitmq'``, ``'enatom.rabbitmq'`` or ``None``.
     broker_config : dict, optional
         Broker configuration (``broker_*`` keys for RabbitMQ).
     set_default : bool
@@ -149,7 +158,19 @@ def ensure_profile(
                 f'{_broker_description(profile.process_control_backend)}) exists',
             )
         )
-        if profile.process_control_backend != broker_backend:
+        if profile.process_control_backend == 'core.rabbitmq' and broker_backend == EXCLUSIVE_RABBITMQ:
+            # the same broker and configuration, with leases that stop two daemon workers running one process
+            profile.set_process_controller(EXCLUSIVE_RABBITMQ, profile.process_control_config)
+            config.update_profile(profile)
+            config.store()
+            actions.append(
+                Action(
+                    'updated',
+                    f'profile {name!r}: broker core.rabbitmq -> {EXCLUSIVE_RABBITMQ} (same RabbitMQ; a process runs '
+                    'in one daemon worker at a time; restart the daemon to use it)',
+                )
+            )
+        elif profile.process_control_backend != broker_backend:
             actions.append(
                 Action(
                     'warning',

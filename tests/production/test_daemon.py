@@ -90,7 +90,7 @@ def test_production_profile_daemon(services, aiida_path):
         config = read_config(aiida_path)['profiles'][profile]
         assert config['storage']['backend'] == 'core.psql_dos'
         assert config['storage']['config']['database_hostname'] == '127.0.0.1'
-        assert config['process_control']['backend'] == 'core.rabbitmq'
+        assert config['process_control']['backend'] == 'enatom.rabbitmq'
         assert config['options']['warnings.rabbitmq_version'] is False
         assert services.rabbitmq_consumer_timeout() in (None, 'undefined')
 

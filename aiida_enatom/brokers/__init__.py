@@ -1,0 +1,1 @@
+"""Broker plugins: aiida-core's RabbitMQ broker with one daemon worker per process (see :mod:`.rabbitmq`)."""

@@ -1,0 +1,144 @@
+"""aiida-core's RabbitMQ broker, with one daemon worker per process (the ``enatom.rabbitmq`` broker plugin).
+
+Why: when RabbitMQ restarts, or drops a worker's connection, it hands every unacknowledged process task out again.
+A worker that receives a task for a process *it* runs recognises the duplicate and drops it, but nothing stops a
+second worker from loading the same process from its last checkpoint and running it too (aiida-core issue #1823,
+"Calculation nodes need to be locked to prevent multiple workers running it", open since 2018). Two copies of a
+process then step the same node: steps run twice, jobs are submitted twice and the slower copy excepts on outputs
+the other has attached. ``benchmarks/probe_broker_restart.py`` reproduces it (docs/cluster.md, section 8).
+
+What this changes: a daemon worker takes a lease (:class:`~aiida_enatom.brokers.leases.ProcessLeases`) on a process
+before it continues it and gives it up when the process has left the worker (terminated, or the task ended
+otherwise). A worker that receives a task for a process another worker holds waits :data:`REJECT_DELAY_S` and
+rejects it; RabbitMQ requeues it, so it is never lost: it comes back until the holder has finished the process (the
+task then finds it terminated) or has died (the kernel drops a dead worker's lease and the next worker takes the
+process over). Everything else is aiida-core's ``core.rabbitmq`` broker unchanged: same configuration, queues and
+messages, so a profile can switch between the two (``aiida-enatom setup --production`` selects this one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import pathlib
+from collections.abc import Callable
+from typing import Any
+
+import kiwipy
+from aiida.brokers.rabbitmq.broker import RabbitmqBroker
+from plumpy.process_comms import CONTINUE_TASK, TASK_ARGS, TASK_KEY
+
+from aiida_enatom.brokers.leases import ProcessLeases
+
+__all__ = ('REJECT_DELAY_S', 'ExclusiveRabbitmqBroker', 'exclusive_subscriber', 'lease_folder')
+
+# under aiida's logger, so that the daemon workers' log file gets the messages
+LOGGER = logging.getLogger('aiida.enatom.broker')
+
+#: Seconds a worker keeps a task for a process held elsewhere before it rejects it (bounds the requeue rate).
+REJECT_DELAY_S = 5.0
+
+
+def lease_folder(profile: Any) -> pathlib.Path:
+    """Return the folder of the process leases of ``profile``: beside its daemon's PID file, one per profile."""
+    return pathlib.Path(profile.filepaths['daemon']['pid']).parent / 'process-leases' / profile.name
+
+
+def _continued_pid(task: Any) -> int | None:
+    """Return the PK a ``continue`` task asks for, or ``None`` for any other message."""
+    if isinstance(task, dict) and task.get(TASK_KEY) == CONTINUE_TASK:
+        pid = (task.get(TASK_ARGS) or {}).get('pid')
+        if isinstance(pid, int):
+            return pid
+    return None
+
+
+async def _one_way(future: concurrent.futures.Future, loop: asyncio.AbstractEventLoop) -> Any:
+    """Await a thread future from ``loop`` without passing a cancellation back to it (as kiwipy's own wrapper)."""
+    waiter = loop.create_future()
+
+    def transfer(done: concurrent.futures.Future) -> None:
+        if waiter.done():
+            return
+        if done.cancelled():
+            waiter.cancel()
+        elif done.exception() is not None:
+            waiter.set_exception(done.exception())
+        else:
+            waiter.set_result(done.result())
+
+    future.add_done_callback(lambda done: loop.call_soon_threadsafe(transfer, done))
+    return await waiter
+
+
+def exclusive_subscriber(subscriber: Callable, leases: ProcessLeases, delay: float = REJECT_DELAY_S) -> Callable:
+    """Wrap a task subscriber so that it continues a process only while holding that process's lease.
+
+    Parameters
+    ----------
+    subscriber : callable
+        The task subscriber (the daemon's process launcher, as the runner hands it to the communicator); called
+        ``subscriber(communicator, task)``, it returns the outcome or a future of it.
+    leases : ProcessLeases
+        The leases shared by the workers of the profile.
+    delay : float
+        Seconds to keep a task for a process leased elsewhere before rejecting it.
+
+    Returns
+    -------
+    callable
+        A subscriber with the same signature; for a ``continue`` task it returns an ``asyncio`` future of the outcome.
+    """
+
+    async def continue_exclusively(communicator: kiwipy.Communicator, task: Any, pid: int) -> Any:
+        if not leases.acquire(pid):
+            LOGGER.warning(
+                'process<%d> is run by daemon worker %s; task requeued in %.0f s', pid, leases.holder(pid), delay
+            )
+            await asyncio.sleep(delay)
+            raise kiwipy.TaskRejected(f'process<{pid}> is run by another daemon worker')
+        loop = asyncio.get_running_loop()
+        try:
+            outcome = subscriber(communicator, task)
+        except BaseException:
+            leases.release(pid)
+            raise
+        if isinstance(outcome, concurrent.futures.Future):
+            # Released when the process has left this worker, not when this handler ends: when the broker connection
+            # drops, aio-pika cancels the handler while the process carries on in the worker's event loop.
+            outcome.add_done_callback(lambda _: loop.call_soon_threadsafe(leases.release, pid))
+            return await _one_way(outcome, loop)
+        if asyncio.isfuture(outcome):
+            outcome.add_done_callback(lambda _: leases.release(pid))
+            return await asyncio.shield(outcome)
+        leases.release(pid)
+        return outcome
+
+    def exclusive(communicator: kiwipy.Communicator, task: Any) -> Any:
+        # kiwipy calls a task subscriber in its event loop and awaits a future it returns; a coroutine function
+        # would not be awaited (kiwipy wraps subscribers in plain functions), so the work goes into a task.
+        pid = _continued_pid(task)
+        if pid is None:
+            return subscriber(communicator, task)
+        return asyncio.ensure_future(continue_exclusively(communicator, task, pid))
+
+    return exclusive
+
+
+class ExclusiveRabbitmqBroker(RabbitmqBroker):
+    """``core.rabbitmq`` whose daemon workers never run the same process at the same time (module docstring)."""
+
+    def get_communicator(self):
+        """Return aiida-core's communicator, its task subscribers wrapped by :func:`exclusive_subscriber`."""
+        communicator = super().get_communicator()
+        if not getattr(communicator, '_enatom_exclusive', False):
+            leases = ProcessLeases(lease_folder(self._profile))
+            add_task_subscriber = communicator.add_task_subscriber
+
+            def add_exclusive_task_subscriber(subscriber, identifier=None):
+                return add_task_subscriber(exclusive_subscriber(subscriber, leases), identifier)
+
+            communicator.add_task_subscriber = add_exclusive_task_subscriber
+            communicator._enatom_exclusive = True
+        return communicator

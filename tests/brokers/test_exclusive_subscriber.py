@@ -1,0 +1,101 @@
+"""The daemon's task subscriber wrapped by ``exclusive_subscriber``.
+
+The subscriber here is a stand-in for aiida-core's process launcher (it records the tasks it gets and returns a
+``concurrent.futures.Future``, as plumpy's wrapped launcher does); the real launcher, daemon and RabbitMQ are
+exercised by ``tests/production/test_broker_restart.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+
+import kiwipy
+import pytest
+
+from aiida_enatom.brokers.leases import ProcessLeases
+from aiida_enatom.brokers.rabbitmq import exclusive_subscriber
+
+
+def _continue(pid: int) -> dict:
+    return {'task': 'continue', 'args': {'pid': pid, 'nowait': False, 'tag': None}}
+
+
+class Launcher:
+    """Records the tasks it receives; each returns a future that the test resolves."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.futures: list[concurrent.futures.Future] = []
+
+    def __call__(self, communicator, task):
+        self.received.append(task)
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self.futures.append(future)
+        return future
+
+
+def test_a_process_leased_elsewhere_is_rejected_after_the_delay_and_never_reaches_the_launcher(tmp_path):
+    async def scenario():
+        worker_a, worker_b = ProcessLeases(tmp_path), ProcessLeases(tmp_path)
+        launcher_a, launcher_b = Launcher(), Launcher()
+        receive_a = exclusive_subscriber(launcher_a, worker_a, delay=0.05)
+        receive_b = exclusive_subscriber(launcher_b, worker_b, delay=0.05)
+
+        running = receive_a(None, _continue(11))  # worker A continues process 11 ...
+        await asyncio.sleep(0)
+        assert worker_a.held(11) == 1
+        with pytest.raises(kiwipy.TaskRejected, match='process<11> is run by another daemon worker'):
+            await receive_b(None, _continue(11))  # ... so B, given the redelivered task, rejects it (requeued)
+        assert launcher_b.received == []
+
+        duplicate = receive_a(None, _continue(11))  # a duplicate reaching A itself goes to aiida-core's own check
+        await asyncio.sleep(0)
+        assert worker_a.held(11) == 2 and len(launcher_a.received) == 2
+        launcher_a.futures[1].set_result(False)  # aiida-core drops it: "already working on it"
+        assert await duplicate is False
+        assert worker_a.held(11) == 1
+
+        launcher_a.futures[0].set_result({'result': 3})  # the process terminates in A: the lease is free
+        assert await running == {'result': 3}
+        assert worker_a.held(11) == 0
+        taken_over = receive_b(None, _continue(11))  # a later task (e.g. A died) is taken by B
+        await asyncio.sleep(0)
+        assert len(launcher_b.received) == 1 and worker_b.held(11) == 1
+        launcher_b.futures[0].set_exception(RuntimeError('excepted'))
+        with pytest.raises(RuntimeError):
+            await taken_over
+        assert worker_b.held(11) == 0  # released on failure too
+
+    asyncio.run(scenario())
+
+
+def test_the_lease_outlives_a_handler_cancelled_by_a_dropped_connection(tmp_path):
+    """aio-pika cancels the task handlers when RabbitMQ goes away; the process itself carries on in the worker."""
+
+    async def scenario():
+        leases = ProcessLeases(tmp_path)
+        launcher = Launcher()
+        handler = exclusive_subscriber(launcher, leases)(None, _continue(12))
+        await asyncio.sleep(0)
+        handler.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await handler
+        assert leases.held(12) == 1  # still running here: no other worker may take it
+        assert not launcher.futures[0].cancelled()  # the cancellation did not reach the process
+        launcher.futures[0].set_result({'done': True})
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert leases.held(12) == 0
+
+    asyncio.run(scenario())
+
+
+def test_other_tasks_pass_through_untouched(tmp_path):
+    leases = ProcessLeases(tmp_path)
+    launcher = Launcher()
+    receive = exclusive_subscriber(launcher, leases)
+    task = {'task': 'launch', 'args': {'process_class': 'x', 'persist': True, 'nowait': False}}
+    assert receive(None, task) is launcher.futures[0]
+    assert launcher.received == [task]
+    assert not list(tmp_path.iterdir())
