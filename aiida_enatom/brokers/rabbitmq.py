@@ -5,15 +5,16 @@ A worker that receives a task for a process *it* runs recognises the duplicate a
 second worker from loading the same process from its last checkpoint and running it too (aiida-core issue #1823,
 "Calculation nodes need to be locked to prevent multiple workers running it", open since 2018). Two copies of a
 process then step the same node: steps run twice, jobs are submitted twice and the slower copy excepts on outputs
-the other has attached. ``benchmarks/probe_broker_restart.py`` reproduces it (docs/cluster.md, section 8).
+the other has attached. ``benchmarks/probe_broker_restart.py`` reproduces it.
 
 What this changes: a daemon worker takes a lease (:class:`~aiida_enatom.brokers.leases.ProcessLeases`) on a process
 before it continues it and gives it up when the process has left the worker (terminated, or the task ended
-otherwise). A worker that receives a task for a process another worker holds waits :data:`REJECT_DELAY_S` and
-rejects it; RabbitMQ requeues it, so it is never lost: it comes back until the holder has finished the process (the
-task then finds it terminated) or has died (the kernel drops a dead worker's lease and the next worker takes the
-process over). Everything else is aiida-core's ``core.rabbitmq`` broker unchanged: same configuration, queues and
-messages, so a profile can switch between the two (``aiida-enatom setup --production`` selects this one).
+otherwise). A task for a process the worker already runs is acknowledged and dropped. A worker that receives a task
+for a process another worker holds waits :data:`REJECT_DELAY_S` and rejects it; RabbitMQ requeues it, so it is never
+lost: it comes back until the holder has finished the process (the task then finds it terminated) or has died (the
+kernel drops a dead worker's lease and the next worker takes the process over). Everything else is aiida-core's
+``core.rabbitmq`` broker unchanged: same configuration, queues and messages, so a profile can switch between the two
+(``aiida-enatom setup --production`` selects this one). Docs: docs/cluster.md, section 5.
 """
 
 from __future__ import annotations
@@ -121,6 +122,12 @@ def exclusive_subscriber(subscriber: Callable, leases: ProcessLeases, delay: flo
         pid = _continued_pid(task)
         if pid is None:
             return subscriber(communicator, task)
+        if leases.held(pid):
+            # This worker runs the process already: acknowledge and drop the task, as aiida-core does when it notices
+            # a duplicate subscriber, but without recreating the process first (after a broker restart that
+            # recreation can fail on a connection not yet reopened, and aiida-core then marks the process excepted).
+            LOGGER.info('process<%d> already runs in this worker; duplicate task dropped', pid)
+            return False
         return asyncio.ensure_future(continue_exclusively(communicator, task, pid))
 
     return exclusive

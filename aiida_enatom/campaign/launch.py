@@ -58,13 +58,15 @@ class SweepPlan:
     """One sweep to submit: a candidate and the pressures it still needs, with its builder (unstored inputs).
 
     ``supersedes`` holds the PKs of the failed, killed or orphaned points (and orphaned sweeps) it redoes; they get
-    the extra ``enatom_superseded_by`` once the sweep exists.
+    the extra ``enatom_superseded_by`` once the sweep exists. ``start_from`` is the finished point of the same
+    candidate whose relaxed cell the sweep starts from (a relaunch), or ``None`` for a cold start.
     """
 
     candidate: str
     pressures: list[float]
     builder: Any
     supersedes: list[int] = field(default_factory=list)
+    start_from: int | None = None
 
 
 @dataclass
@@ -198,13 +200,14 @@ def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
         plan.active_load += min(conc, max(len(pressures), 1))
     orphaned_sweeps = _unterminated_sweeps(group_label, alive=False)
     for candidate in campaign.candidates:
-        missing, superseded = [], []
+        missing, superseded, reused = [], [], {}
         for pressure in candidate.pressures:
             entries = existing.get((candidate.label, float(pressure)), [])
             finished = [pk for pk, status, _ in entries if status in FINISHED_STATUSES]
             running = [pk for pk, _, terminated in entries if not terminated]
             if finished:
                 plan.reused.append(finished[-1])
+                reused[float(pressure)] = finished[-1]
             elif running:
                 plan.active.extend(running)
             else:
@@ -213,8 +216,30 @@ def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
         if missing and not _sweep_covers(group_label, candidate.label, missing):
             superseded += [pk for pk, label, _, _ in orphaned_sweeps if label == candidate.label]
             builder = _build(campaign, candidate, missing, codes, family, concurrency)
-            plan.sweeps.append(SweepPlan(candidate.label, missing, builder, sorted(superseded)))
+            start_from = _warm_start(builder, reused, min(missing))
+            plan.sweeps.append(SweepPlan(candidate.label, missing, builder, sorted(superseded), start_from))
     return plan
+
+
+def _warm_start(builder, finished: dict[float, int], first: float) -> int | None:
+    """Start a relaunched sweep where a first launch would have: from the relaxed cell below its first pressure.
+
+    A sweep relaxes its pressures in ascending order, each from the previous relaxed cell. A relaunch that redoes
+    some of them starts from the finished point at the highest pressure below its first one, so that each pressure
+    is relaxed along the same path as in a first launch (a cold relax from the input structure can end a few 1e-3
+    away in cell and λ); with no finished point below, it starts cold, as the first launch did. A point's
+    ``structure`` input is the cell its sweep relaxed at its ``structure_pressure``. Returns the PK of the point
+    used, or ``None`` for a cold start.
+    """
+    below = [pressure for pressure in finished if pressure < first]
+    if not below:
+        return None
+    point = orm.load_node(finished[max(below)])
+    if 'structure_pressure' not in point.inputs:  # not relaxed by a sweep: its structure is not a relaxed cell
+        return None
+    builder.structure = point.inputs.structure
+    builder.structure_relaxed_at = point.inputs.structure_pressure  # the stored node: provenance links the two
+    return point.pk
 
 
 def _sweep_covers(group_label: str, candidate: str, pressures: list[float]) -> bool:
@@ -289,7 +314,10 @@ def execute_plan(
             _tag(node, sweep, group)
             load += load_of(sweep)
             submitted.append(node.pk)
-            on_event(f'submitted SweepWorkChain<{node.pk}> for {sweep.candidate} at {_pressures(sweep.pressures)} GPa')
+            on_event(
+                f'submitted SweepWorkChain<{node.pk}> for {sweep.candidate} at {_pressures(sweep.pressures)} GPa'
+                + _start_note(sweep)
+            )
         if queue:
             on_event(
                 f'{len(queue)} sweep(s) wait for capacity (max {max_active} active points): '
@@ -314,7 +342,7 @@ def execute_plan(
                 submitted.append(process.node.pk)
                 on_event(
                     f'running SweepWorkChain<{process.node.pk}> for {sweep.candidate} at '
-                    f'{_pressures(sweep.pressures)} GPa in this process'
+                    f'{_pressures(sweep.pressures)} GPa in this process' + _start_note(sweep)
                 )
             if not active:
                 break
@@ -654,6 +682,10 @@ def _retire_orphan(node: orm.ProcessNode, successor: int) -> None:
                 process.set_process_state(ProcessState.KILLED)
                 process.set_process_status(message)
             process.seal()
+
+
+def _start_note(sweep: SweepPlan) -> str:
+    return f' (from the relaxed cell of point {sweep.start_from})' if sweep.start_from is not None else ''
 
 
 def _pressures(pressures: list[float]) -> str:

@@ -52,6 +52,13 @@ class SweepWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             help='The starting structure of the candidate.',
         )
         spec.input('pressures', valid_type=orm.List, help='Target pressures in GPa (any order; run ascending).')
+        spec.input(
+            'structure_relaxed_at',
+            valid_type=orm.Float,
+            required=False,
+            help='GPa at which `structure` is already relaxed (a relaunch continuing from a finished point): every '
+            'relax then starts warm, without the pre-relaxation.',
+        )
         spec.input('candidate', valid_type=orm.Str, required=False, help='Candidate label (default: formula).')
         spec.input('protocol', valid_type=orm.Str, required=False, help='Protocol name, stored in every record.')
         spec.input(
@@ -183,7 +190,7 @@ class SweepWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
         inputs = AttributeDict(self.exposed_inputs(PwRelaxWorkChain, namespace='relax'))
         inputs.structure = self.ctx.structure
         inputs.clean_workdir = orm.Bool(False)
-        warm = bool(self.ctx.relaxed)
+        warm = bool(self.ctx.relaxed) or 'structure_relaxed_at' in self.inputs
         for stage in ('base_relax', 'base_init_relax'):
             if stage not in inputs:
                 continue
@@ -195,7 +202,12 @@ class SweepWorkChain(ProtocolMixin, CleanWorkdirMixin, WorkChain):
             inputs[stage]['pw']['parameters'] = orm.Dict(parameters)
         inputs.metadata.call_link_label = f'relax_{pressure_key(pressure)}'
         node = self.submit(PwRelaxWorkChain, **inputs)
-        start = 'the previous relaxed cell' if warm else 'the input structure'
+        if self.ctx.relaxed:
+            start = 'the previous relaxed cell'
+        elif warm:
+            start = f'the input structure, relaxed at {self.inputs.structure_relaxed_at.value:g} GPa'
+        else:
+            start = 'the input structure'
         self.report(f'launching PwRelaxWorkChain<{node.pk}> at {pressure:g} GPa from {start}')
         return ToContext(relax=node)
 
