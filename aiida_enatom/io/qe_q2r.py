@@ -91,7 +91,52 @@ class RealSpaceGamma:
 
 
 def _read_blocks(reader: LineReader, grid: tuple[int, int, int], n_atoms: int) -> NDArray[np.float64]:
-    """Read the (i, j, a, b) blocks of a q2r real-space file, each a list of ``m1 m2 m3 value`` lines."""
+    """Read the (i, j, a, b) blocks of a q2r real-space file, each a list of ``m1 m2 m3 value`` lines.
+
+    All lines are converted at once by numpy and checked as arrays (headers, cell indices, finite values); if
+    anything is off, :func:`_read_blocks_line_by_line` reads the same lines again to name the first bad one.
+    """
+    nr1, nr2, nr3 = grid
+    n_cells = nr1 * nr2 * nr3
+    n_blocks = 9 * n_atoms * n_atoms
+    needed = n_blocks * (1 + n_cells)
+    start = reader.index
+    lines: list[str] = []
+    index = start
+    while len(lines) < needed and index < len(reader.lines):
+        if reader.lines[index].strip():
+            lines.append(reader.lines[index])
+        index += 1
+    tokens = ' '.join(lines).replace('D', 'E').replace('d', 'e').split()
+    if len(lines) == needed and len(tokens) == 4 * needed:
+        try:
+            table = np.array(tokens, dtype=float).reshape(n_blocks, 1 + n_cells, 4)
+        except ValueError:
+            table = None
+        if table is not None and _blocks_in_order(table, grid, n_atoms):
+            reader.index = index
+            values = table[:, 1:, 3].reshape(3, 3, n_atoms, n_atoms, nr3, nr2, nr1)
+            return np.ascontiguousarray(values.transpose(6, 5, 4, 0, 1, 2, 3))
+    reader.index = start
+    return _read_blocks_line_by_line(reader, grid, n_atoms)
+
+
+def _blocks_in_order(table: NDArray[np.float64], grid: tuple[int, int, int], n_atoms: int) -> bool:
+    """Whether the (block, line, column) table has the headers and cell indices in q2r's order and finite values."""
+    nr1, nr2, nr3 = grid
+    i, j, a, b = np.meshgrid(np.arange(3), np.arange(3), np.arange(n_atoms), np.arange(n_atoms), indexing='ij')
+    headers = np.stack([i.ravel(), j.ravel(), a.ravel(), b.ravel()], axis=1) + 1
+    m3, m2, m1 = np.meshgrid(np.arange(nr3), np.arange(nr2), np.arange(nr1), indexing='ij')
+    cells = np.stack([m1.ravel(), m2.ravel(), m3.ravel()], axis=1) + 1
+    return bool(
+        np.array_equal(table[:, 0, :], headers)
+        and np.array_equal(table[:, 1:, :3], np.broadcast_to(cells, table[:, 1:, :3].shape))
+        and np.all(np.isfinite(table[:, 1:, 3]))
+    )
+
+
+def _read_blocks_line_by_line(reader: LineReader, grid: tuple[int, int, int], n_atoms: int) -> NDArray[np.float64]:
+    """Read the blocks one line at a time, raising a :class:`ParsingError` that names the first bad line."""
     nr1, nr2, nr3 = grid
     n_cells = nr1 * nr2 * nr3
     constants = np.zeros((nr1, nr2, nr3, 3, 3, n_atoms, n_atoms))

@@ -67,3 +67,20 @@ def test_fuzz_only_parsing_error(noise, keep):
                 parse(text)
             except ParsingError:
                 pass
+
+
+@pytest.mark.parametrize(('text', 'n_atoms'), [(FC_TEXT, 2), (GAMMA_TEXT, 2)])
+def test_vectorised_blocks_equal_the_line_by_line_reader(text, n_atoms):
+    """The array fast path and the checking reader give the same constants, element by element."""
+    from aiida_enatom.io._qe_text import LineReader
+    from aiida_enatom.io.qe_q2r import _read_blocks, _read_blocks_line_by_line
+
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.split()[:4] == ['1', '1', '1', '1'])
+    grid = tuple(int(x) for x in lines[first - 1].split()[:3])
+    fast, slow = LineReader(text, 'f'), LineReader(text, 'f')
+    fast.index = slow.index = first
+    expected = _read_blocks_line_by_line(slow, grid, n_atoms)
+    assert np.array_equal(_read_blocks(fast, grid, n_atoms), expected)
+    assert fast.index == slow.index
+    assert len(np.unique(expected)) > 10  # distinct values: a transposed cell or block order would show
