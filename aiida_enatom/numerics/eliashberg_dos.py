@@ -506,7 +506,7 @@ def eliashberg_dos_metrics(
     mu_star: float,
     window_mev: float = DEFAULT_WINDOW_MEV,
     mu_star_convention: str = DEFAULT_MU_STAR_CONVENTION,
-) -> dict[str, float | bool | str]:
+) -> dict[str, float | bool | str | None]:
     """Record keys of the N(ε) Eliashberg T_c of a point, from a DOS on an absolute energy grid in eV.
 
     Parameters
@@ -541,7 +541,9 @@ def eliashberg_dos_metrics(
     return {
         'tc_eliashberg_dos_K': full.tc_k,
         'tc_eliashberg_dos_no_shift_K': plain.tc_k,
-        'tc_eliashberg_dos_ratio': full.tc_ratio,
+        # undefined when T_c with constant N(0) is 0 (below the solver's floor, e.g. Al): None, which AiiDA can
+        # store (a NaN in a Dict is refused, and the calcfunction would except)
+        'tc_eliashberg_dos_ratio': full.tc_ratio if math.isfinite(full.tc_ratio) else None,
         'tc_eliashberg_constant_dos_K': full.tc_constant_dos_k,
         'eliashberg_dos_window_meV': full.window_mev,
         'eliashberg_dos_ratio_min': full.dos_ratio_min,

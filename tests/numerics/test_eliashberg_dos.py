@@ -138,3 +138,19 @@ def test_h3s_200gpa_stored_dos():
     )
     assert result.tc_constant_dos_k == pytest.approx(232.11, abs=0.01)
     assert result.tc_k == pytest.approx(261.95, abs=0.05)
+
+
+def test_metrics_of_a_coupling_too_weak_for_tc_are_storable():
+    """λ ≈ 0.05: T_c is below the solver's floor with either DOS; no key is NaN (AiiDA refuses NaN in a Dict)."""
+    import json
+    import math
+
+    from aiida_enatom.numerics.eliashberg_dos import eliashberg_dos_metrics
+
+    base = spectrum()
+    weak = Alpha2F(base.frequency, base.spectrum * (0.05 / 1.5))
+    keys = eliashberg_dos_metrics(weak, GRID * 1e-3, triangle(0.0, 200.0, 0.5), 0.0, mu_star=0.1, window_mev=600.0)
+    assert keys['tc_eliashberg_constant_dos_K'] == 0.0
+    assert keys['tc_eliashberg_dos_ratio'] is None
+    assert not any(isinstance(value, float) and not math.isfinite(value) for value in keys.values())
+    json.dumps(keys, allow_nan=False)

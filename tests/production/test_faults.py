@@ -407,9 +407,9 @@ def _run_campaign(stack: Stack) -> Stack:
         relaunch()
         found = _wait_ph_to_kill(stack, 1800)
     assert found is not None, 'no ph.x of Al-ok ran long enough to be killed'
-    job, pid = found
+    workdir, pid = found
     os.kill(pid, signal.SIGKILL)
-    stack.events['ph_kill'] = {'calcjob': job['pk'], 'pid': pid, 'pressure': job['pressure'], 'at_s': _since(start)}
+    stack.events['ph_kill'] = {'workdir': workdir, 'pid': pid, 'at_s': _since(start)}
     stack.save()
 
     stack.wait(lambda s: s['terminated'], CAMPAIGN_TIMEOUT, 'the campaign to terminate', interval=10.0)
@@ -424,6 +424,8 @@ def _run_campaign(stack: Stack) -> Stack:
     stack.events['time_limit_jobs'] = sorted(set(re.findall(r'Time limit exhausted for JobId=(\d+)', log)), key=int)
     stack.events['slurm_busy'] = _slurm_busy(log)
     stack.events['outcome'] = _outcome(stack.state)
+    (killed,) = _jobs(stack.state, workdir=stack.events['ph_kill']['workdir'])
+    stack.events['ph_kill'].update(calcjob=killed['pk'], candidate=killed['candidate'], pressure=killed['pressure'])
     print(json.dumps({'timings': stack.timings, 'events': stack.events}, indent=1, default=str))
     stack.save()
     return stack
@@ -433,35 +435,50 @@ def _since(start: float) -> float:
     return time.monotonic() - start
 
 
-def _wait_ph_to_kill(stack: Stack, timeout: float) -> tuple[dict, int] | None:
-    """Return (CalcJob, PID) of a running ph.x of ``Al-ok`` with two converged representations; None if it ended.
+#: ``max_seconds`` of Al-wall's ph.x (the campaign file's override): the ph.x to kill is any other (Al-ok's).
+WALL_MAX_SECONDS = CAMPAIGN['candidates'][1]['overrides']['alpha2f']['ph']['ph']['parameters']['INPUTPH']['max_seconds']
 
-    ``squeue`` and the job's ``aiida.out`` are polled every second; the (slow) database probe runs only when SLURM
-    runs a job not seen before (to learn whether it is a ph.x of Al-ok), or every 30 s when SLURM runs nothing (to
-    learn whether the campaign has terminated).
+
+def _is_ph_of_al_ok(workdir: str) -> bool:
+    """Whether the job in ``workdir`` runs ph.x for a point that is not Al-wall (read from its own input file).
+
+    Al-nc never reaches ph.x, so a ph.x input without Al-wall's ``max_seconds`` (or less) is Al-ok's. Reading the
+    input file takes milliseconds; a database probe takes seconds to a minute, longer than Al's whole ph.x on an idle
+    machine.
+    """
+    with contextlib.suppress(OSError):
+        text = (pathlib.Path(workdir) / 'aiida.in').read_text()
+        if '&inputph' in text.lower():
+            match = re.search(r'max_seconds\s*=\s*(\d+)', text)
+            # Al-wall's reruns have it halved (handle_scheduler_out_of_walltime); Al-ok's is hours (0.95 × walltime)
+            return not (match and int(match.group(1)) <= WALL_MAX_SECONDS)
+    return False
+
+
+def _wait_ph_to_kill(stack: Stack, timeout: float) -> tuple[str, int] | None:
+    """Return (working directory, PID) of a running ph.x of ``Al-ok`` with two converged representations.
+
+    ``squeue`` and the jobs' own files are polled every 0.5 s; the database is probed only every 30 s, to learn
+    whether the campaign has terminated (then ``None``). The CalcJob is found from the directory afterwards.
     """
     deadline = time.monotonic() + timeout
-    seen: set[str] = set()
-    candidates: dict[str, dict] = {}
-    last_probe = 0.0
+    last_probe = time.monotonic()
     while time.monotonic() < deadline:
-        running = set(stack.squeue_running().values())
-        if running - seen or (not running and time.monotonic() - last_probe > 30):
-            stack.state = stack.probe()
-            stack.save()
-            last_probe = time.monotonic()
-            seen |= running
-            jobs = _jobs(stack.state, label='EnatomPhCalculation', candidate='Al-ok', state='waiting')
-            candidates = {job['workdir']: job for job in jobs}
-            if stack.state['terminated']:
-                return None
-        for workdir in running & set(candidates):
+        for workdir in stack.squeue_running().values():
+            if not _is_ph_of_al_ok(workdir):
+                continue
             with contextlib.suppress(OSError):
                 if (pathlib.Path(workdir) / 'aiida.out').read_text().count('Convergence has been achieved') >= 2:
                     pid = _qe_pid('ph.x', workdir)
                     if pid:
-                        return candidates[workdir], pid
-        time.sleep(1.0)
+                        return workdir, pid
+        if time.monotonic() - last_probe > 30:
+            stack.state = stack.probe()
+            stack.save()
+            last_probe = time.monotonic()
+            if stack.state['terminated']:
+                return None
+        time.sleep(0.5)
     raise AssertionError(f'a running ph.x of Al-ok: not reached in {timeout} s')
 
 
