@@ -146,6 +146,46 @@ class EnatomPhBaseWorkChain(PhBaseWorkChain):
         self.report_error_handled(node, 'ph.x was stopped from outside: restarting from its recover data')
         return ProcessHandlerReport(True)
 
+    @process_handler(priority=585, exit_codes=PhCalculation.exit_codes.ERROR_OUTPUT_STDOUT_INCOMPLETE)
+    def handle_failed_recover(self, node: CalcJobNode) -> ProcessHandlerReport | None:
+        """Handle a recover restart that stopped on an error of ph.x: start once more from the SCF, without recover.
+
+        A ph.x killed while it writes (the next q-point's wavefunctions, its recover files) leaves recover data that
+        the restart cannot read, and ph.x stops on an error banner (seen in the fault-injection campaign: a ph.x
+        SIGKILLed 3.8 s in, its recover restart ended 1.5 s later). :meth:`handle_interrupted` does not restart a
+        run that stopped on an error, so the point used to fail. This handler restarts ph.x from the work chain's
+        own ``parent_folder`` (the SCF) with ``recover = .false.``: the representations done before are computed
+        again, but the point survives. Once per work chain; a second such failure stays unhandled.
+
+        Parameters
+        ----------
+        node
+            The failed ``PhCalculation``.
+
+        Returns
+        -------
+        ProcessHandlerReport or None
+            ``do_break=True`` with a fresh start, or None if ``node`` was not a recover restart that stopped on an
+            error, or if a fresh start was already made.
+        """
+        parameters = node.inputs.parameters.get_dict().get('INPUTPH', {})
+        if not parameters.get('recover') or self.ctx.get('fresh_start_after_failed_recover'):
+            return None
+        try:
+            stdout = node.outputs.retrieved.base.repository.get_object_content(node.get_option('output_filename'))
+        except (AttributeError, KeyError, FileNotFoundError, OSError, TypeError):
+            stdout = None
+        if not stdout or 'Program PHONON' not in stdout or ERROR_MARKER not in stdout:
+            return None
+        self.ctx.fresh_start_after_failed_recover = True
+        self.ctx.restart_calc = None
+        self.ctx.inputs.parameters.setdefault('INPUTPH', {})['recover'] = False
+        self.ctx.inputs.parent_folder = self.inputs.ph.parent_folder
+        self.report_error_handled(
+            node, 'the recover restart stopped on an error reading its recover data: starting again from the SCF'
+        )
+        return ProcessHandlerReport(True)
+
     @process_handler(priority=410, exit_codes=PhCalculation.exit_codes.ERROR_CONVERGENCE_NOT_REACHED)
     def handle_convergence_not_reached(self, node: CalcJobNode) -> ProcessHandlerReport:
         """Handle ``ERROR_CONVERGENCE_NOT_REACHED``: restart from the last iteration with stronger mixing settings.

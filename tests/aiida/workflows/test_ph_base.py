@@ -386,7 +386,8 @@ KILL_ONCE = """#!/bin/bash
 # Fault injection for test_killed_ph_x_is_recovered: the first call starts the real ph.x, waits until it has finished
 # the dynamical matrix of the second q-point (L), then SIGKILLs it (as a lost node or a killed job would) and exits
 # 137; later calls run ph.x unchanged. The kill must land before ph.x writes the next q-point's bands: a restart reading
-# a half-written out/_ph0/aiida.q_3/aiida.save aborts (seen once with a 0.2 s wait; the handler does not yet drop it).
+# a half-written out/_ph0/aiida.q_3/aiida.save aborts (seen once with a 0.2 s wait; handle_failed_recover then starts
+# again from the SCF, see KILL_THEN_UNREADABLE).
 marker='{marker}'
 if [ -e "$marker" ]; then exec {ph_x} "$@"; fi
 touch "$marker"
@@ -458,6 +459,65 @@ def test_merge_restart_parameters_counts_each_q_once():
     # matrix has frequencies but no mode_symmetry, and still counts (one q-point, as the run asked).
     one_q = {'dynamical_matrix_1': _dynmat(2, labelled=False), 'number_of_irr_representations_for_each_q': [2]}
     assert merge_restart_parameters([one_q, one_q])['number_of_qpoints'] == 1
+
+
+KILL_THEN_UNREADABLE = """#!/bin/bash
+# Fault injection for test_unreadable_recover_data_restarts_from_the_scf: call 1 is KILL_ONCE's (real ph.x, SIGKILLed
+# after L); call 2, the recover restart, stops as ph.x does on recover data it cannot read (its header, QE's error
+# banner, exit 1) without running ph.x: the half-written files that cause it cannot be made on demand. Calls 3+ run
+# the real ph.x unchanged.
+count_file='{count}'
+count=$(( $(cat "$count_file" 2>/dev/null || echo 0) + 1 ))
+echo $count > "$count_file"
+if [ $count -eq 2 ]; then
+  echo '     Program PHONON v.6.7MaX starts on 28Nov2026'
+  echo ' %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%'
+  echo '     Error in routine davcio (10):'
+  echo '     error while reading from file out/_ph0/aiida.q_3/aiida.save'
+  echo ' %%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%%'
+  exit 1
+fi
+if [ $count -gt 2 ]; then exec {ph_x} "$@"; fi
+{ph_x} "$@" &
+pid=$!
+while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.01; done
+kill -9 $pid 2>/dev/null
+wait $pid
+exit 137
+"""
+
+
+def test_unreadable_recover_data_restarts_from_the_scf(computer, al_scf_la2f, tmp_path, elph_reference):
+    """A recover restart that stops on an error starts once more from the SCF (recover off) and ends as the reference.
+
+    Seen in the fault-injection campaign (docs/cluster.md, section 8): a ph.x SIGKILLed while writing left recover
+    data its restart could not read; the restart stopped on an error banner, which ``handle_interrupted`` leaves
+    alone, and the point failed (exit 413).
+    """
+    wrapper = tmp_path / 'ph-kill-then-unreadable.sh'
+    wrapper.write_text(KILL_THEN_UNREADABLE.format(count=tmp_path / 'calls', ph_x=shutil.which('ph.x')))
+    wrapper.chmod(0o755)
+    code = installed_code(computer, 'ph.x', 'quantumespresso.ph', 'ph-unreadable', str(wrapper))
+    builder = _ph_builder(
+        EnatomPhBaseWorkChain,
+        code,
+        al_scf_la2f.outputs.remote_folder,
+        max_iterations=4,
+        inputph={'tr2_ph': 1.0e-12, **ELPH},
+        mesh=(2, 2, 2),
+    )
+    _, node = run_get_node(builder)
+    assert node.is_finished_ok, f'{node.exit_message}\n{_reports(node)}'
+    incomplete = PhCalculation.exit_codes.ERROR_OUTPUT_STDOUT_INCOMPLETE.status
+    killed, unreadable, fresh = _children(node)
+    assert [killed.exit_status, unreadable.exit_status, fresh.exit_status] == [incomplete, incomplete, 0]
+    assert unreadable.inputs.parameters['INPUTPH']['recover'] is True
+    assert 'starting again from the SCF' in _reports(node)
+    assert fresh.inputs.parent_folder.uuid == al_scf_la2f.outputs.remote_folder.uuid
+    assert fresh.inputs.parameters['INPUTPH']['recover'] is False
+    expected = _frequencies(elph_reference)
+    for name, values in _frequencies(fresh).items():
+        assert values == pytest.approx(expected[name], rel=1.0e-3), name
 
 
 def test_was_interrupted():
