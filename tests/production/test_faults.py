@@ -107,7 +107,7 @@ CAMPAIGN = {
                             'metadata': {'options': {'max_wallclock_seconds': 60}},
                             'parameters': {'INPUTPH': {'max_seconds': 200}},
                         },
-                    }
+                    },
                 }
             },
         },
