@@ -160,6 +160,8 @@ def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
         for point in status.points:
             pk = f'{point.pk}' if point.pk is not None else '-'
             line = f'  {pk:>8}  {point.candidate:<16} {point.pressure_GPa:>8g} GPa  {point.state}'
+            if point.state == 'failed' and point.exit_status:
+                line += f' ({point.exit_status})'  # the point's own exit code; the report line says which stage
             if point.pk in status.failures:
                 line += f'  | {status.failures[point.pk]}'
             echo.echo(line)

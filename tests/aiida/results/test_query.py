@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -236,6 +237,8 @@ def test_relaunch_supersedes_orphaned_and_failed_attempts(aiida_profile):
     )
     before = campaign_status('relaunched')
     assert before.counts == {'failed': 1, 'orphaned': 1}
+    listed = invoke('campaign', 'status', 'relaunched').output
+    assert re.search(rf'{failed.pk}\s+CaH6\s+250 GPa  failed \(401\)', listed), listed  # the point's own exit code
     assert [pk for pk, *_ in _unterminated_sweeps('relaunched', alive=False)] == [old_sweep.pk]
 
     new_sweep = node('aiida.workflows:enatom.sweep', ProcessState.WAITING, {})
