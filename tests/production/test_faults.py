@@ -80,10 +80,7 @@ CAMPAIGN = {
     'protocol': 'test',
     'max_active': 10,
     'require_hydrogen': False,
-    # one rank per job, so that the 2-CPU SLURM node runs two jobs at once (the reference used 2 ranks and 2 pools;
-    # k-point pools change the results by far less than the comparison's tolerance)
-    'options': {'mpiprocs_per_machine': 1, 'pools': 1},
-    'codes': {role: f'{role}@slurm' for role in ('pw', 'ph', 'q2r', 'matdyn', 'projwfc')},
+    'codes': {**{role: f'{role}@slurm' for role in ('pw', 'q2r', 'matdyn', 'projwfc')}, 'ph': 'ph-slow@slurm'},
     'candidates': [
         {'label': 'Al-ok', 'prototype': 'Al', 'pressures': [10.0, 30.0]},
         {
@@ -93,12 +90,11 @@ CAMPAIGN = {
             'pressures': [20.0],
             'overrides': {
                 'alpha2f': {
-                    # 80 Ry instead of the test protocol's 25 Ry and a 6^3 k-mesh instead of 4^3, so that ph.x needs
-                    # 2-3 min: SLURM's smallest time limit is 1 min (a shorter one set with scontrol is rounded up to
-                    # it) and slurmctld cancels a job up to ~30 s after it, while Al's test ph.x takes 15-20 s
-                    # (measured on 1 rank: 19 s with an 8^3 k-mesh alone, 43 s with 80 Ry alone, both under load).
-                    # The sum rule is not what this candidate tests (8^3 moved it to 1.2 %): its tolerance is widened.
-                    'kpoints_distance': 0.5,
+                    # SLURM's smallest time limit is 1 min (a shorter one set with scontrol is rounded up to it) and
+                    # slurmctld cancels a job up to ~30 s after it, while Al's test ph.x takes 15-20 s. 80 Ry instead
+                    # of 25 Ry (43-69 s on 1 rank under load) and the slowed ph code (SLOW_PH: a quarter of the CPU)
+                    # make it minutes on any machine. A denser k-mesh helped less (6^3: 69 s with 80 Ry) and moved
+                    # the partial sum rule to 1.2 %; the sum rule is not what this candidate tests.
                     'scf': {'pw': {'parameters': {'SYSTEM': {'ecutwfc': 80.0, 'ecutrho': 640.0}}}},
                     'sum_rule_tolerance': 0.05,
                     'ph': {
@@ -122,6 +118,30 @@ CAMPAIGN = {
         },
     ],
 }
+
+
+#: Job-script text of the ``ph-slow@slurm`` code: a slow node for Al-wall's ph.x. If the job's ph.x input has a
+#: ``max_seconds`` of at most Al-wall's 200 s (its reruns halve it), a background loop stops the job's ph.x processes
+#: (SIGSTOP) for 0.75 s in every second, so ph.x gets a quarter of its CPU on any machine; other jobs run unchanged.
+#: The loop ends with the job (SLURM kills the job's processes; SIGKILL also ends a stopped ph.x).
+SLOW_PH = """seconds=$(sed -n 's/.*max_seconds *= *\\([-+0-9.eEdD]*\\).*/\\1/p' aiida.in | tr dD ee)
+if awk -v s="$seconds" 'BEGIN { exit !(s != "" && s + 0 <= 200) }'; then
+  (while sleep 0.25; do
+    for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -STOP $pid; done
+    sleep 0.75
+    for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -CONT $pid; done
+  done) &
+fi"""
+
+_SLOW_PH_CODE = r"""
+import sys
+from aiida import load_profile, orm
+load_profile(sys.argv[1])
+ph = orm.load_code('ph@slurm')
+code = orm.InstalledCode(label='ph-slow', computer=ph.computer, filepath_executable=str(ph.filepath_executable),
+                         default_calc_job_plugin=ph.default_calc_job_plugin, prepend_text=sys.argv[2])
+code.store()
+"""
 
 
 def _missing_programs() -> list[str]:
@@ -308,6 +328,8 @@ def stack():
         options = ['--scheduler', 'slurm', '--workdir', str(root / 'work'), '--mpiprocs-per-machine', '2', *env]
         computer = enatom(['-p', stack.profile, 'setup', 'computer', 'slurm', *options], stack.aiida_path)
         assert computer.returncode == 0, computer.stdout + computer.stderr
+        slow = stack.run([sys.executable, '-c', _SLOW_PH_CODE, stack.profile, SLOW_PH], timeout=300)
+        assert slow.returncode == 0, slow.stdout + slow.stderr
         stack.timings['profile_setup_s'] = time.monotonic() - start
         stack.timings['daemon_start_s'] = stack.daemon_start()
         yield stack
@@ -569,8 +591,15 @@ def _jobs(campaign_state: dict, /, **filters) -> list[dict]:
 
 
 def test_every_calcjob_went_through_sbatch_once(campaign):
-    """Each CalcJob has its own SLURM job id, and SLURM received exactly as many batch jobs as there are CalcJobs."""
-    jobs = campaign.state['calcjobs']
+    """Each CalcJob has its own SLURM job id, and SLURM received exactly as many batch jobs as there are CalcJobs.
+
+    A CalcJob whose parent excepted while the broker was away (aiida-core's ``submit`` fails on the closed channel
+    after the child node is created) stays ``created`` and never reaches SLURM; it is left out, and there may only be
+    such CalcJobs if a process excepted on the outage.
+    """
+    jobs = [job for job in campaign.state['calcjobs'] if job['state'] != 'created']
+    never_run = [job for job in campaign.state['calcjobs'] if job['state'] == 'created']
+    assert not never_run or campaign.events['rabbitmq']['excepted'], never_run
     ids = [job['job_id'] for job in jobs]
     assert all(ids), [job for job in jobs if not job['job_id']]
     assert len(set(ids)) == len(ids)
@@ -675,9 +704,12 @@ def test_unconverged_scf_ends_in_our_exit_code_and_is_visible(campaign):
     for point in points:
         assert point['state'] == 'finished' and point['exit_status'] not in (0, None, 1), point
         assert point['record'] is None, point
-        scf = _jobs(state, owner_pk=point['pk'], label='PwCalculation')
-        # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow
-        assert len(scf) == 2 and all(job['exit_status'] == 410 for job in scf), scf
+        scf = [job for job in _jobs(state, owner_pk=point['pk'], label='PwCalculation') if job['state'] != 'created']
+        # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow (the first
+        # attempt may have been cut short by the broker outage: its second SCF then never left ``created``)
+        expected = 2 if point is points[-1] else (1, 2)
+        assert len(scf) in (expected if isinstance(expected, tuple) else (expected,)), scf
+        assert all(job['exit_status'] == 410 for job in scf), scf
     assert 'Al-nc' in campaign.status_output and 'failed' in campaign.status_output, campaign.status_output
     assert re.search(rf'\b{points[-1]["exit_status"]}\b', campaign.status_output), campaign.status_output
 
