@@ -5,7 +5,8 @@ profile on them with the broker plugin asked for, a ``core.direct`` localhost co
 daemon of ``workers`` workers. It submits ``chains`` two-step work chains (:mod:`broker_probe_chain`, imported by the
 workers through ``PYTHONPATH``), each of which runs two ``core.arithmetic.add`` jobs that sleep ``sleep`` s. While
 every first job sleeps, the broker is stopped (SIGTERM to its VM) for ``outage`` s and started again on the same data
-folder. Then it waits for every chain to terminate and returns:
+folder (with ``short_sleep``, every second chain's first job ends while it is down, so that the chain submits its
+second job during the outage). Then it waits for every chain to terminate and returns:
 
 * the process states and exit statuses of the chains and their jobs, and the number of add CalcJobs (2 per chain
   when nothing ran twice);
@@ -68,7 +69,8 @@ from aiida.engine import submit
 from broker_probe_chain import ProbeChain
 load_profile(sys.argv[1])
 code = orm.load_code('add-logged@localhost')
-pks = [submit(ProbeChain, code=code, x=orm.Int(i), sleep=orm.Int(int(sys.argv[3]))).pk for i in range(int(sys.argv[2]))]
+sleeps = json.loads(sys.argv[2])
+pks = [submit(ProbeChain, code=code, x=orm.Int(i), sleep=orm.Int(seconds)).pk for i, seconds in enumerate(sleeps)]
 print(json.dumps(pks))
 """
 
@@ -117,8 +119,13 @@ def run_broker_restart(
     outage: float = 15.0,
     broker: str = 'enatom.rabbitmq',
     keep: bool = False,
+    short_sleep: int | None = None,
 ) -> dict:
-    """Run the scenario of the module docstring (root needed); return what was seen."""
+    """Run the scenario of the module docstring (root needed); return what was seen.
+
+    With ``short_sleep``, every second chain's jobs sleep that long instead: short enough that the first job ends
+    while the broker is down, so that the chain submits its second job during the outage.
+    """
     root = short_tempdir('enb-')
     root.chmod(0o755)
     aiida_path = root / 'aiida'
@@ -144,7 +151,9 @@ def run_broker_restart(
             [verdi, '-p', profile, 'daemon', 'start', '--timeout', '600', str(workers)],
             env=env, check=True, capture_output=True, timeout=900,
         )  # fmt: skip
-        pks = json.loads(_python(env, _SUBMIT, profile, str(chains), str(sleep)))
+        sleeps = [short_sleep if short_sleep is not None and index % 2 else sleep for index in range(chains)]
+        result['sleeps_s'] = sleeps
+        pks = json.loads(_python(env, _SUBMIT, profile, json.dumps(sleeps)))
         result['chain_pks'] = pks
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:  # every chain's first job is executing
