@@ -688,7 +688,12 @@ def test_walltime_exceeded_phx_is_restarted_with_recover(campaign):
     (point,) = _final(state, 'Al-wall')
     ph = _jobs(state, owner_pk=point['pk'], label='EnatomPhCalculation')
     assert campaign.events['time_limit_jobs'], 'SLURM never cancelled a job at its time limit'
-    assert ph[0]['exit_status'] == 120, ph  # ERROR_SCHEDULER_OUT_OF_WALLTIME from the SLURM scheduler plugin
+    assert ph[0]['job_id'] in campaign.events['time_limit_jobs'], (ph[0], campaign.events['time_limit_jobs'])
+    # The SLURM plugin sets 120 (ERROR_SCHEDULER_OUT_OF_WALLTIME) from "DUE TO TIME LIMIT" in the job's stderr, but
+    # aiida-quantumespresso 5.1's PhParser then replaces it by 312 (stdout incomplete): it compares the node's integer
+    # exit status with an ExitCode tuple to keep 120, which is never equal. enatom.ph_base's handle_interrupted takes
+    # the 312 (no error banner: stopped from outside) and restarts with recover.
+    assert ph[0]['exit_status'] in (120, 312), ph
     for previous, job in itertools.pairwise(ph):
         assert job['parent_calc'] == previous['pk'] and job['recover'] is True, job
     assert ph[-1]['exit_status'] == 0, ph
