@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument('--broker', default='enatom.rabbitmq', choices=('enatom.rabbitmq', 'core.rabbitmq'))
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--chains', type=int, default=6)
-    parser.add_argument('--short-sleep', type=int, help='seconds of every second chain\'s jobs (ends in the outage)')
+    parser.add_argument('--short-sleep', type=int, help="seconds of every second chain's jobs (ends in the outage)")
     parser.add_argument('--sleep', type=int, default=60, help='seconds each job sleeps')
     parser.add_argument('--outage', type=float, default=15.0, help='seconds the broker stays down')
     parser.add_argument('--json', type=pathlib.Path, help='also write the result here')
