@@ -26,11 +26,10 @@ venv: $(BIN)/.installed
 quickstart: system venv
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/aiida-enatom quickstart
 
-# Not in the suite: the fault-injection campaign (docs/cluster.md, section 8) has not run to its end here; a RabbitMQ
-# restart under the 2-worker daemon can run a process twice (seen once: a point launched twice), which its duplicate
-# check then reports; and it does not fit the ~6 min budget even on an idle 2-core machine (estimated 9-10 min from the
-# measured phases: SLURM runs one 2-rank job at a time, and the relaunch after the outage reruns what it excepted).
-# Run it by hand: `ENATOM_FAULTS_DUMP=/tmp/faults.json nice -n 10 .venv/bin/python -m pytest -s tests/production/test_faults.py`.
+# Not in the suite: the fault-injection campaign (docs/cluster.md, section 8). Its last run (2026-11-28, 18 min) passed
+# 6 of its 8 tests and the walltime one is fixed since; what still fails is real: the Al point whose ph.x was
+# SIGKILLed and recovered differs from the reference by 3.4 % in lambda, not understood yet.
+# Run it by hand: `ENATOM_FAULTS_DUMP=/tmp/faults.json .venv/bin/python -m pytest -s tests/production/test_faults.py`.
 PYTEST_IGNORE := --ignore=tests/production/test_faults.py
 
 # Install what the tests need and run the whole suite (lint included).
