@@ -120,18 +120,16 @@ CAMPAIGN = {
 }
 
 
-#: Job-script text of the ``ph-slow@slurm`` code: a slow node for Al-wall's ph.x. If the job's ph.x input has a
-#: ``max_seconds`` of at most Al-wall's 200 s (its reruns halve it), a background loop stops the job's ph.x processes
-#: (SIGSTOP) for 0.75 s in every second, so ph.x gets a quarter of its CPU on any machine; other jobs run unchanged.
-#: The loop ends with the job (SLURM kills the job's processes; SIGKILL also ends a stopped ph.x).
-SLOW_PH = """seconds=$(sed -n 's/.*max_seconds *= *\\([-+0-9.eEdD]*\\).*/\\1/p' aiida.in | tr dD ee)
-if awk -v s="$seconds" 'BEGIN { exit !(s != "" && s + 0 <= 200) }'; then
-  (while sleep 0.25; do
-    for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -STOP $pid; done
-    sleep 0.75
-    for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -CONT $pid; done
-  done) &
-fi"""
+#: Job-script text of the ``ph-slow@slurm`` code, the campaign's ph.x: a slow node. A background loop stops the job's
+#: ph.x processes (SIGSTOP) for 0.75 s in every second, so ph.x gets a quarter of its CPU on any machine. Al's ph.x
+#: otherwise takes 6-9 s on an idle machine, too short to be caught between two polls for the SIGKILL case (the 6th
+#: run missed it), and Al-wall's must outlast SLURM's 1-min limit. The loop ends with the job (SLURM kills the job's
+#: processes; SIGKILL also ends a stopped ph.x).
+SLOW_PH = """(while sleep 0.25; do
+  for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -STOP $pid; done
+  sleep 0.75
+  for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -CONT $pid; done
+done) &"""
 
 _SLOW_PH_CODE = r"""
 import sys
