@@ -708,10 +708,10 @@ def test_unconverged_scf_ends_in_our_exit_code_and_is_visible(campaign):
         assert point['state'] == 'finished' and point['exit_status'] not in (0, None, 1), point
         assert point['record'] is None, point
         scf = [job for job in _jobs(state, owner_pk=point['pk'], label='PwCalculation') if job['state'] != 'created']
-        # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow (the first
-        # attempt may have been cut short by the broker outage: its second SCF then never left ``created``)
-        expected = 2 if point is points[-1] else (1, 2)
-        assert len(scf) in (expected if isinstance(expected, tuple) else (expected,)), scf
+        # 410: ERROR_ELECTRONIC_CONVERGENCE_NOT_REACHED, in each of the 2 iterations the overrides allow. The first
+        # attempt may have been cut short by the broker outage (an SCF that never left ``created``; seen with none
+        # and with one SCF run); the relaunch's attempt runs both.
+        assert len(scf) == 2 if point is points[-1] else len(scf) <= 2, scf
         assert all(job['exit_status'] == 410 for job in scf), scf
     assert 'Al-nc' in campaign.status_output and 'failed' in campaign.status_output, campaign.status_output
     assert re.search(rf'\b{points[-1]["exit_status"]}\b', campaign.status_output), campaign.status_output
