@@ -123,9 +123,9 @@ CAMPAIGN = {
 #: Job-script text of the ``ph-slow@slurm`` code, the campaign's ph.x: a slow node. A background loop stops the job's
 #: ph.x processes (SIGSTOP) for 0.75 s in every second, so ph.x gets a quarter of its CPU on any machine. Al's ph.x
 #: otherwise takes 6-9 s on an idle machine, too short to be caught between two polls for the SIGKILL case (the 6th
-#: run missed it), and Al-wall's must outlast SLURM's 1-min limit. The loop ends with the job (SLURM kills the job's
-#: processes; SIGKILL also ends a stopped ph.x).
-SLOW_PH = """(while sleep 0.25; do
+#: run missed it), and Al-wall's must outlast SLURM's 1-min limit. The loop ends when the job script ($$) has ended:
+#: the local SLURM does not kill a job's background processes (an earlier version of this loop outlived its jobs).
+SLOW_PH = """(while kill -0 $$ 2>/dev/null && sleep 0.25; do
   for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -STOP $pid; done
   sleep 0.75
   for pid in $(pgrep -x ph.x); do [ "$(readlink /proc/$pid/cwd)" = "$PWD" ] && kill -CONT $pid; done
