@@ -57,6 +57,14 @@ def was_interrupted(stdout: str | None) -> bool:
     return 'JOB DONE' not in stdout and ERROR_MARKER not in stdout
 
 
+def _stdout(node: CalcJobNode) -> str | None:
+    """Return the retrieved ph.x stdout of ``node``, or None when it was not retrieved."""
+    try:
+        return node.outputs.retrieved.base.repository.get_object_content(node.get_option('output_filename'))
+    except (AttributeError, KeyError, FileNotFoundError, OSError, TypeError):
+        return None
+
+
 class EnatomPhBaseWorkChain(PhBaseWorkChain):
     """``PhBaseWorkChain`` whose convergence restarts keep ``nmix_ph`` within what ph.x 6.7 accepts.
 
@@ -136,10 +144,7 @@ class EnatomPhBaseWorkChain(PhBaseWorkChain):
         ProcessHandlerReport or None
             ``do_break=True`` with a restart from ``node``, or None if ph.x stopped on an error of its own.
         """
-        try:
-            stdout = node.outputs.retrieved.base.repository.get_object_content(node.get_option('output_filename'))
-        except (AttributeError, KeyError, FileNotFoundError, OSError, TypeError):
-            stdout = None
+        stdout = _stdout(node)
         if not was_interrupted(stdout):
             return None
         self.ctx.restart_calc = node
@@ -171,10 +176,7 @@ class EnatomPhBaseWorkChain(PhBaseWorkChain):
         parameters = node.inputs.parameters.get_dict().get('INPUTPH', {})
         if not parameters.get('recover') or self.ctx.get('fresh_start_after_failed_recover'):
             return None
-        try:
-            stdout = node.outputs.retrieved.base.repository.get_object_content(node.get_option('output_filename'))
-        except (AttributeError, KeyError, FileNotFoundError, OSError, TypeError):
-            stdout = None
+        stdout = _stdout(node)
         if not stdout or 'Program PHONON' not in stdout or ERROR_MARKER not in stdout:
             return None
         self.ctx.fresh_start_after_failed_recover = True

@@ -382,7 +382,17 @@ def test_ph_x_nmix_ph_bound(ph_code, al_scf, nmix_ph):
         assert node.exit_status == PhCalculation.exit_codes.ERROR_OUTPUT_STDOUT_INCOMPLETE.status
 
 
-KILL_ONCE = """#!/bin/bash
+#: The end of both kill wrappers: run the real ph.x, SIGKILL it once L's dynamical matrix is written, exit 137.
+_KILL_AFTER_L = """{ph_x} "$@" &
+pid=$!
+while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.01; done
+kill -9 $pid 2>/dev/null
+wait $pid
+exit 137
+"""
+
+KILL_ONCE = (
+    """#!/bin/bash
 # Fault injection for test_killed_ph_x_is_recovered: the first call starts the real ph.x, waits until it has finished
 # the dynamical matrix of the second q-point (L), then SIGKILLs it (as a lost node or a killed job would) and exits
 # 137; later calls run ph.x unchanged. The kill must land before ph.x writes the next q-point's bands: a restart reading
@@ -391,13 +401,9 @@ KILL_ONCE = """#!/bin/bash
 marker='{marker}'
 if [ -e "$marker" ]; then exec {ph_x} "$@"; fi
 touch "$marker"
-{ph_x} "$@" &
-pid=$!
-while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.01; done
-kill -9 $pid 2>/dev/null
-wait $pid
-exit 137
 """
+    + _KILL_AFTER_L
+)
 
 
 @pytest.fixture(scope='module')
@@ -461,7 +467,8 @@ def test_merge_restart_parameters_counts_each_q_once():
     assert merge_restart_parameters([one_q, one_q])['number_of_qpoints'] == 1
 
 
-KILL_THEN_UNREADABLE = """#!/bin/bash
+KILL_THEN_UNREADABLE = (
+    """#!/bin/bash
 # Fault injection for test_unreadable_recover_data_restarts_from_the_scf: call 1 is KILL_ONCE's (real ph.x, SIGKILLed
 # after L); call 2, the recover restart, stops as ph.x does on recover data it cannot read (its header, QE's error
 # banner, exit 1) without running ph.x: the half-written files that cause it cannot be made on demand. Calls 3+ run
@@ -478,13 +485,9 @@ if [ $count -eq 2 ]; then
   exit 1
 fi
 if [ $count -gt 2 ]; then exec {ph_x} "$@"; fi
-{ph_x} "$@" &
-pid=$!
-while kill -0 $pid 2>/dev/null && [ ! -s DYN_MAT/dynamical-matrix-2 ]; do sleep 0.01; done
-kill -9 $pid 2>/dev/null
-wait $pid
-exit 137
 """
+    + _KILL_AFTER_L
+)
 
 
 def test_unreadable_recover_data_restarts_from_the_scf(computer, al_scf_la2f, tmp_path, elph_reference):
