@@ -72,6 +72,21 @@ COMPARED = {
     'tc_allen_dynes_K': (5e-2, 1e-3),
     'tc_eliashberg_K': (5e-2, 1e-3),
 }
+#: The same for the point whose ph.x was SIGKILLed and recovered. Its dynamical matrices equal an uninterrupted run's
+#: (8e-5, `benchmarks/probe_elph_reproducibility.py`), but its el-ph matrices do not: ph.x's non-self-consistent run
+#: of each q != Γ starts its extra bands from random vectors that continue one sequence per process, and ph.x 6.7's
+#: `interpolated` el-ph interpolates |g|² band by band from the ph.x k-mesh to the la2F mesh, which depends on the gauge
+#: of degenerate bands. A restarted process draws other vectors for the q-points left: on this Al point the el-ph
+#: matrices of those q move by 1-7 % and λ by 3.3-4.6 % (four recovered or 1-rank runs, docs/cluster.md §8), as a fresh
+#: run on another MPI layout does. The relax is not involved (pressure as tight as above); 10 % still fails a recover
+#: that loses the smearing (Al's L mode 396 instead of 153 cm⁻¹) or yields NaN.
+COMPARED_RECOVERED = {
+    'pressure_GPa': (2e-3, 0.0),
+    'lambda': (0.10, 0.0),
+    'area_meV': (0.10, 0.0),
+    'tc_allen_dynes_K': (0.5, 1e-3),
+    'tc_eliashberg_K': (0.5, 1e-3),
+}
 #: Niceness of the daemon, probes and launches (the project's rule on a shared machine).
 NICENESS = 10
 
@@ -659,14 +674,20 @@ def _owner_of(state: dict, calcjob: int) -> int | None:
 
 
 def test_results_equal_embedded_profile_run(campaign):
-    """The clean points' records equal the embedded-profile (SQLite, in-process, core.direct) run of the same points."""
+    """The Al-ok points' records equal the embedded-profile (SQLite, in-process, core.direct) run of the same points.
+
+    The point whose ph.x was killed and recovered is compared within ph.x's el-ph reproducibility across processes
+    (``COMPARED_RECOVERED``); the other to the tight tolerances of ``COMPARED``.
+    """
     reference = json.loads(REFERENCE.read_text())
     points = _final(campaign.state, 'Al-ok')
     assert len(points) == 2, _points(campaign.state, 'Al-ok')
+    recovered = _owner_of(campaign.state, campaign.events['ph_kill']['calcjob'])
     for point in points:
         expected = reference[f'{point["pressure"]:g}']
-        for key, (rel, abs_) in COMPARED.items():
-            assert point['record'][key] == pytest.approx(expected[key], rel=rel, abs=abs_), key
+        compared = COMPARED_RECOVERED if point['pk'] == recovered else COMPARED
+        for key, (rel, abs_) in compared.items():
+            assert point['record'][key] == pytest.approx(expected[key], rel=rel, abs=abs_), (key, point['pressure'])
 
 
 def test_killed_phx_is_recovered(campaign):
