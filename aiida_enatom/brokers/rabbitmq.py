@@ -12,9 +12,11 @@ before it continues it and gives it up when the process has left the worker (ter
 otherwise). A task for a process the worker already runs is acknowledged and dropped. A worker that receives a task
 for a process another worker holds waits :data:`REJECT_DELAY_S` and rejects it; RabbitMQ requeues it, so it is never
 lost: it comes back until the holder has finished the process (the task then finds it terminated) or has died (the
-kernel drops a dead worker's lease and the next worker takes the process over). Everything else is aiida-core's
-``core.rabbitmq`` broker unchanged: same configuration, queues and messages, so a profile can switch between the two
-(``aiida-enatom setup --production`` selects this one). Docs: docs/cluster.md, section 5.
+kernel drops a dead worker's lease and the next worker takes the process over). A process recreated while the broker
+is going away or coming back is not lost to a closed connection any more (:mod:`aiida_enatom.brokers.deferred`).
+Everything else is aiida-core's ``core.rabbitmq`` broker unchanged: same configuration, queues and messages, so a
+profile can switch between the two (``aiida-enatom setup --production`` selects this one).
+Docs: docs/cluster.md, section 5.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import kiwipy
 from aiida.brokers.rabbitmq.broker import RabbitmqBroker
 from plumpy.process_comms import CONTINUE_TASK, TASK_ARGS, TASK_KEY
 
+from aiida_enatom.brokers.deferred import tolerate_broker_outages
 from aiida_enatom.brokers.leases import ProcessLeases
 
 __all__ = ('REJECT_DELAY_S', 'ExclusiveRabbitmqBroker', 'exclusive_subscriber', 'lease_folder')
@@ -137,7 +140,11 @@ class ExclusiveRabbitmqBroker(RabbitmqBroker):
     """``core.rabbitmq`` whose daemon workers never run the same process at the same time (module docstring)."""
 
     def get_communicator(self):
-        """Return aiida-core's communicator, its task subscribers wrapped by :func:`exclusive_subscriber`."""
+        """Return aiida-core's communicator with two changes made to it once.
+
+        Its task subscribers are wrapped by :func:`exclusive_subscriber`; its subscriber registrations and broadcasts
+        tolerate broker outages (:func:`~aiida_enatom.brokers.deferred.tolerate_broker_outages`).
+        """
         communicator = super().get_communicator()
         if not getattr(communicator, '_enatom_exclusive', False):
             leases = ProcessLeases(lease_folder(self._profile))
@@ -147,5 +154,6 @@ class ExclusiveRabbitmqBroker(RabbitmqBroker):
                 return add_task_subscriber(exclusive_subscriber(subscriber, leases), identifier)
 
             communicator.add_task_subscriber = add_exclusive_task_subscriber
+            tolerate_broker_outages(communicator)
             communicator._enatom_exclusive = True
         return communicator

@@ -49,6 +49,32 @@ def _qe_times(node) -> tuple[float | None, float | None]:
     return _seconds(matches[-1]['cpu']), _seconds(matches[-1]['wall'])
 
 
+def _called(node):
+    """Yield every process that ``node`` called, directly or through its sub-processes (CALL links)."""
+    for child in node.called:
+        yield child
+        yield from _called(child)
+
+
+def _ph_frequencies(point) -> dict[str, list[float]] | None:
+    """Return ph.x's frequencies (cm⁻¹) per dynamical-matrix file of the point's grid run (restarts merged)."""
+    from aiida.common.links import LinkType
+
+    for ph in _called(point):
+        if ph.process_label != 'EnatomPhBaseWorkChain':
+            continue
+        if ph.base.links.get_incoming(link_type=LinkType.CALL_WORK).one().link_label != 'ph':
+            continue  # e.g. the direct stability check's ph.x at one q
+        if ph.is_finished_ok and 'output_parameters' in ph.outputs:
+            parameters = ph.outputs.output_parameters.get_dict()
+            return {
+                key: value['frequencies']
+                for key, value in parameters.items()
+                if key.startswith('dynamical_matrix_') and isinstance(value, dict) and value.get('frequencies')
+            }
+    return None
+
+
 def _state(node) -> str | None:
     return node.process_state.value if node.process_state else None
 
@@ -85,6 +111,7 @@ def main() -> None:
                 query.append(orm.Dict, filters={'id': node.outputs.results.pk}, tag='record')
                 query.append(orm.CalcJobNode, with_descendants='record', project='attributes.process_label')
                 entry['record_ancestors'] = sorted({label for (label,) in query.all()})
+            entry['ph_frequencies_cm1'] = _ph_frequencies(node)
             points.append(entry)
     sweep_pks = {sweep['pk'] for sweep in sweeps}
     calcjobs = []
@@ -123,7 +150,7 @@ def main() -> None:
         )
     query = orm.QueryBuilder().append(orm.ProcessNode, filters={'attributes.process_state': 'excepted'})
     excepted = [
-        {'pk': node.pk, 'label': node.process_label, 'exception': (node.exception or '')[-600:]}
+        {'pk': node.pk, 'label': node.process_label, 'exception': (node.exception or '')[-4000:]}
         for (node,) in query.iterall()
     ]
     ended = ('finished', 'excepted', 'killed')

@@ -72,21 +72,22 @@ COMPARED = {
     'tc_allen_dynes_K': (5e-2, 1e-3),
     'tc_eliashberg_K': (5e-2, 1e-3),
 }
-#: The same for the point whose ph.x was SIGKILLed and recovered. Its dynamical matrices equal an uninterrupted run's
-#: (8e-5, `benchmarks/probe_elph_reproducibility.py`), but its el-ph matrices do not: ph.x's non-self-consistent run
-#: of each q != Γ starts its extra bands from random vectors that continue one sequence per process, and ph.x 6.7's
-#: `interpolated` el-ph interpolates |g|² band by band from the ph.x k-mesh to the la2F mesh, which depends on the gauge
-#: of degenerate bands. A restarted process draws other vectors for the q-points left: on this Al point the el-ph
-#: matrices of those q move by 1-7 % and λ by 3.3-4.6 % (four recovered or 1-rank runs, docs/cluster.md §8), as a fresh
-#: run on another MPI layout does. The relax is not involved (pressure as tight as above); 10 % still fails a recover
-#: that loses the smearing (Al's L mode 396 instead of 153 cm⁻¹) or yields NaN.
+#: The point whose ph.x was SIGKILLed and recovered. Its phonons must be the reference's: ph.x's frequencies of every
+#: q to ``FREQUENCY_TOLERANCE``. Its el-ph matrices cannot be: ph.x's non-self-consistent run of each q != Γ starts
+#: its extra bands from random vectors that continue one sequence per process, and ph.x 6.7's `interpolated` el-ph
+#: interpolates |g|² band by band from the ph.x k-mesh to the la2F mesh, which depends on the gauge of degenerate
+#: bands that those vectors fix. A restarted process draws other vectors for the q-points left, as a run on another
+#: MPI layout does (`benchmarks/probe_elph_reproducibility.py`, docs/cluster.md §8). Measured on these Al points:
+#: λ +3.4 %, +4.6 %, +4.5 %; 𝒜 up to +10.5 %; Allen-Dynes T_c, exponential in 1/λ at λ ≈ 0.2-0.35, up to +45 %. So λ
+#: and 𝒜 within 20 % (a recover that loses the smearing puts Al's L mode at 396 instead of 153 cm⁻¹ and fails the
+#: frequencies by far), T_c not compared; the relax is not involved (pressure as tight as above).
 COMPARED_RECOVERED = {
     'pressure_GPa': (2e-3, 0.0),
-    'lambda': (0.10, 0.0),
-    'area_meV': (0.10, 0.0),
-    'tc_allen_dynes_K': (0.5, 1e-3),
-    'tc_eliashberg_K': (0.5, 1e-3),
+    'lambda': (0.2, 0.0),
+    'area_meV': (0.2, 0.0),
 }
+#: ph.x frequencies, (relative, absolute cm⁻¹): tr2_ph 1e-12 moves them by up to 0.023 cm⁻¹ between processes.
+FREQUENCY_TOLERANCE = (2e-4, 0.05)
 #: Niceness of the daemon, probes and launches (the project's rule on a shared machine).
 NICENESS = 10
 
@@ -674,10 +675,10 @@ def _owner_of(state: dict, calcjob: int) -> int | None:
 
 
 def test_results_equal_embedded_profile_run(campaign):
-    """The Al-ok points' records equal the embedded-profile (SQLite, in-process, core.direct) run of the same points.
+    """The Al-ok points equal the embedded-profile (SQLite, in-process, core.direct) run of the same points.
 
-    The point whose ph.x was killed and recovered is compared within ph.x's el-ph reproducibility across processes
-    (``COMPARED_RECOVERED``); the other to the tight tolerances of ``COMPARED``.
+    Both points' ph.x frequencies to ``FREQUENCY_TOLERANCE``; the records of the point whose ph.x was not killed to
+    ``COMPARED``, of the recovered one to ``COMPARED_RECOVERED`` (ph.x's el-ph scatter across processes).
     """
     reference = json.loads(REFERENCE.read_text())
     points = _final(campaign.state, 'Al-ok')
@@ -688,6 +689,11 @@ def test_results_equal_embedded_profile_run(campaign):
         compared = COMPARED_RECOVERED if point['pk'] == recovered else COMPARED
         for key, (rel, abs_) in compared.items():
             assert point['record'][key] == pytest.approx(expected[key], rel=rel, abs=abs_), (key, point['pressure'])
+        frequencies, expected_frequencies = point['ph_frequencies_cm1'], expected['ph_frequencies_cm1']
+        assert frequencies is not None and sorted(frequencies) == sorted(expected_frequencies), point['pressure']
+        rel, abs_ = FREQUENCY_TOLERANCE
+        for key, values in expected_frequencies.items():
+            assert frequencies[key] == pytest.approx(values, rel=rel, abs=abs_), (key, point['pressure'])
 
 
 def test_killed_phx_is_recovered(campaign):
@@ -723,7 +729,10 @@ def test_unconverged_scf_ends_in_our_exit_code_and_is_visible(campaign):
     """Al-nc's SCF fails in its iterations, in the first run and the relaunch's, with one specific exit code."""
     state = campaign.state
     points = _points(state, 'Al-nc')
-    assert len(points) == 2, points  # the first run and the relaunch's rerun of the failed point
+    # the first run and the relaunch's rerun of the failed point; only the rerun's if the broker outage excepted the
+    # first launch's Al-nc sweep before it had created its point
+    first_sweep = min((s for s in state['sweeps'] if s['candidate'] == 'Al-nc'), key=lambda sweep: sweep['pk'])
+    assert len(points) in ((1, 2) if first_sweep['state'] == 'excepted' else (2,)), (points, first_sweep)
     assert len({point['exit_status'] for point in points}) == 1, points
     for point in points:
         assert point['state'] == 'finished' and point['exit_status'] not in (0, None, 1), point

@@ -1,0 +1,184 @@
+"""Broker calls of a daemon worker that survive a RabbitMQ outage (part of the ``enatom.rabbitmq`` broker).
+
+Why: while RabbitMQ is down or the connection is being re-established, aio-pika/aiormq raise ``RuntimeError``
+("<Connection ...> closed") when a channel is opened. A worker that continues a process at that moment (it received
+the task just before the outage, e.g. after a daemon restart) registers the process's RPC and broadcast subscribers
+and, for a work chain waiting on children, one broadcast subscriber per child (aiida-core's
+``Runner.call_on_process_finish``). plumpy tolerates only ``kiwipy.TimeoutError`` there and aiida-core nothing, so the
+recreation fails and aiida-core's launcher marks the process excepted and seals it: the process is lost (seen in the
+fault campaign of ``tests/production/test_faults.py``: after a daemon SIGKILL and a broker stop 5 s later, every
+process the new worker was recreating excepted). A state-change broadcast sent at that moment excepts the process in
+the same way (plumpy catches ``ConnectionClosed`` and ``ChannelInvalidStateError``, not this ``RuntimeError``).
+
+What this changes, for the two kinds of subscriber registration and for ``broadcast_send`` only: a registration that
+fails on a connection error returns its identifier as if it had succeeded and is retried every
+:data:`RETRY_INTERVAL_S` from a background thread until the broker takes it (kiwipy then keeps it across later
+reconnections, as any other); removing a subscriber that is still pending just forgets it. A broadcast that fails on
+a connection error is logged and reported as not delivered (``False``). Nothing is lost by either: aiida-core polls
+the state of awaited children as a fail-safe for missed broadcasts (``Runner._poll_process``), and the process's own
+subscribers are registered once the broker is back. Task sends (submitting a new process) are left as they are: a
+submission during an outage still fails its caller (docs/cluster.md, section 5).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import kiwipy
+from aiormq.exceptions import AMQPError
+
+__all__ = ('CONNECTION_ERRORS', 'RETRY_INTERVAL_S', 'DeferredSubscriptions', 'tolerate_broker_outages')
+
+LOGGER = logging.getLogger('aiida.enatom.broker')
+
+#: Seconds between two attempts to register the subscribers that could not be registered during an outage.
+RETRY_INTERVAL_S = 2.0
+
+#: What the RabbitMQ client stack raises while the broker is unreachable: aiormq's ``RuntimeError("... closed")``
+#: (aio-pika's ``ChannelInvalidStateError`` is a ``RuntimeError`` too), aiormq's AMQP errors, socket errors, and the
+#: time-out of kiwipy's thread communicator (``kiwipy.TimeoutError`` is the built-in ``TimeoutError``).
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, AMQPError, ConnectionError, TimeoutError)
+
+_KINDS = ('rpc', 'broadcast')
+
+
+class DeferredSubscriptions:
+    """The RPC and broadcast subscriber registrations of one communicator, retried while the broker is away.
+
+    Parameters
+    ----------
+    communicator
+        kiwipy communicator (aiida-core's ``RmqThreadCommunicator``); its ``add_*_subscriber`` and
+        ``remove_*_subscriber`` methods are used as they were before :func:`tolerate_broker_outages` replaced them.
+    retry_interval : float
+        Seconds between two retries of the pending registrations.
+    """
+
+    def __init__(self, communicator: Any, retry_interval: float = RETRY_INTERVAL_S) -> None:
+        self._add: dict[str, Callable] = {kind: getattr(communicator, f'add_{kind}_subscriber') for kind in _KINDS}
+        self._remove: dict[str, Callable] = {
+            kind: getattr(communicator, f'remove_{kind}_subscriber') for kind in _KINDS
+        }
+        self._retry_interval = retry_interval
+        self._pending: dict[tuple[str, str], Callable] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def pending(self) -> list[tuple[str, str]]:
+        """(kind, identifier) of the registrations not yet accepted by the broker."""
+        with self._lock:
+            return list(self._pending)
+
+    def add(self, kind: str, subscriber: Callable, identifier: str | None = None) -> str:
+        """Register ``subscriber``; on a connection error keep it for later and return its identifier all the same."""
+        try:
+            return self._add[kind](subscriber, identifier)
+        except CONNECTION_ERRORS as exception:
+            identifier = identifier if identifier is not None else str(uuid.uuid4())
+            with self._lock:
+                self._pending[(kind, identifier)] = subscriber
+            LOGGER.warning(
+                '%s subscriber %s not registered, the broker is unreachable (%s: %s); retrying every %.0f s',
+                kind,
+                identifier,
+                type(exception).__name__,
+                exception,
+                self._retry_interval,
+            )
+            self._start_retrying()
+            return identifier
+
+    def remove(self, kind: str, identifier: str) -> Any:
+        """Remove a subscriber: forget it if it is still pending, else remove it from the communicator."""
+        with self._lock:
+            if self._pending.pop((kind, identifier), None) is not None:
+                return None
+        return self._remove[kind](identifier)
+
+    def retry(self) -> int:
+        """Try once to register every pending subscriber.
+
+        Returns
+        -------
+        int
+            Number of registrations still pending.
+        """
+        with self._lock:
+            items = list(self._pending.items())
+        for key, subscriber in items:
+            kind, identifier = key
+            try:
+                self._add[kind](subscriber, identifier)
+            except kiwipy.DuplicateSubscriberIdentifier:
+                pass  # registered by an attempt whose reply was lost: it is there
+            except CONNECTION_ERRORS:
+                continue
+            with self._lock:
+                removed_meanwhile = self._pending.get(key) is not subscriber
+                self._pending.pop(key, None)
+            if removed_meanwhile:
+                self._remove[kind](identifier)
+            else:
+                LOGGER.warning('%s subscriber %s registered now that the broker is reachable again', kind, identifier)
+        with self._lock:
+            return len(self._pending)
+
+    def _start_retrying(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._retry_loop, name='enatom-deferred-subscribers', daemon=True)
+            self._thread.start()
+
+    def _retry_loop(self) -> None:
+        while True:
+            time.sleep(self._retry_interval)
+            if self.retry() == 0:
+                with self._lock:
+                    if not self._pending:
+                        self._thread = None
+                        return
+
+
+def tolerate_broker_outages(communicator: Any, retry_interval: float = RETRY_INTERVAL_S) -> DeferredSubscriptions:
+    """Replace ``communicator``'s subscriber registrations and ``broadcast_send`` by outage-tolerant ones (in place).
+
+    Parameters
+    ----------
+    communicator
+        kiwipy communicator (aiida-core's ``RmqThreadCommunicator``).
+    retry_interval : float
+        Seconds between two retries of pending registrations.
+
+    Returns
+    -------
+    DeferredSubscriptions
+        The registrations' bookkeeping (``pending`` lists what waits for the broker).
+    """
+    deferred = DeferredSubscriptions(communicator, retry_interval)
+    broadcast_send = communicator.broadcast_send
+
+    def tolerant_broadcast_send(body: Any, sender: Any = None, subject: Any = None, correlation_id: Any = None) -> Any:
+        try:
+            return broadcast_send(body, sender=sender, subject=subject, correlation_id=correlation_id)
+        except CONNECTION_ERRORS as exception:
+            LOGGER.warning(
+                'broadcast %s from %s not sent, the broker is unreachable (%s: %s)',
+                subject,
+                sender,
+                type(exception).__name__,
+                exception,
+            )
+            return False
+
+    for kind in _KINDS:
+        setattr(communicator, f'add_{kind}_subscriber', lambda s, i=None, k=kind: deferred.add(k, s, i))
+        setattr(communicator, f'remove_{kind}_subscriber', lambda i, k=kind: deferred.remove(k, i))
+    communicator.broadcast_send = tolerant_broadcast_send
+    return deferred

@@ -1,0 +1,90 @@
+"""A real RabbitMQ stopped and started under a communicator with ``tolerate_broker_outages`` (``enatom.rabbitmq``).
+
+A private RabbitMQ node (temporary data folder, own node name and port; :class:`PrivateRabbitMQ`) serves two kiwipy
+thread communicators, as aiida-core's broker makes them: one with the ``enatom.rabbitmq`` change, one without (the
+control). The node is stopped by PID, and while it is down a broadcast subscriber is registered and a broadcast sent
+through each: the plain communicator raises (what makes aiida-core mark a process it is recreating as excepted), the
+tolerant one does not. After the node is started again on the same data, the pending subscriber is registered by the
+retry thread and receives a broadcast sent then. No mocks. (A communicator that already has a broadcast subscriber
+adds the next one without opening a channel; the daemon worker that lost its processes had just started.)
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import threading
+import time
+
+import pytest
+
+from aiida_enatom.brokers.deferred import CONNECTION_ERRORS, tolerate_broker_outages
+from tests.production.cluster import PrivateRabbitMQ, free_port
+from tests.production.helpers import short_tempdir
+
+pytestmark = pytest.mark.requires_broker
+
+
+@pytest.fixture
+def rabbitmq():
+    base = short_tempdir('enrmq-')
+    base.chmod(0o755)  # the rabbitmq user must reach its folders
+    node = PrivateRabbitMQ(base / 'rmq', free_port(), f'enoutage{secrets.token_hex(3)}@localhost')
+    node.start(timeout=900)
+    try:
+        yield node
+    finally:
+        node.stop()
+        node.stop_epmd()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _communicator(port: int):
+    from kiwipy.rmq import RmqThreadCommunicator
+
+    return RmqThreadCommunicator.connect(connection_params={'url': f'amqp://guest:guest@127.0.0.1:{port}/'})
+
+
+class Received:
+    """A broadcast subscriber that records the subjects it gets."""
+
+    def __init__(self) -> None:
+        self.subjects: list[str] = []
+        self.event = threading.Event()
+
+    def __call__(self, communicator, body, sender=None, subject=None, correlation_id=None) -> None:
+        self.subjects.append(subject)
+        self.event.set()
+
+
+def _wait(predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()
+
+
+def test_registration_and_broadcast_during_an_outage(rabbitmq):
+    """As a daemon worker started just before the outage: no broadcast subscriber yet, so the first needs a channel."""
+    tolerant, plain = _communicator(rabbitmq.port), _communicator(rabbitmq.port)
+    try:
+        deferred = tolerate_broker_outages(tolerant, retry_interval=1.0)
+
+        assert rabbitmq.stop()
+        with pytest.raises(CONNECTION_ERRORS):  # the control: aiida-core's communicator as it is
+            plain.add_broadcast_subscriber(Received(), 'plain')
+        during = Received()
+        assert tolerant.add_broadcast_subscriber(during, 'during') == 'during'
+        assert deferred.pending == [('broadcast', 'during')]
+        assert tolerant.broadcast_send(None, sender=1, subject='lost') is False
+
+        rabbitmq.start(timeout=900)
+        assert _wait(lambda: not deferred.pending, timeout=120), deferred.pending
+        assert tolerant.broadcast_send(None, sender=1, subject='after') is not False
+        assert during.event.wait(60), during.subjects
+        assert during.subjects == ['after']
+    finally:
+        for communicator in (tolerant, plain):
+            communicator.close()
