@@ -10,14 +10,20 @@ fault campaign of ``tests/production/test_faults.py``: after a daemon SIGKILL an
 process the new worker was recreating excepted). A state-change broadcast sent at that moment excepts the process in
 the same way (plumpy catches ``ConnectionClosed`` and ``ChannelInvalidStateError``, not this ``RuntimeError``).
 
-What this changes, for the two kinds of subscriber registration and for ``broadcast_send`` only: a registration that
-fails on a connection error returns its identifier as if it had succeeded and is retried every
-:data:`RETRY_INTERVAL_S` from a background thread until the broker takes it (kiwipy then keeps it across later
-reconnections, as any other); removing a subscriber that is still pending just forgets it. A broadcast that fails on
-a connection error is logged and reported as not delivered (``False``). Nothing is lost by either: aiida-core polls
-the state of awaited children as a fail-safe for missed broadcasts (``Runner._poll_process``), and the process's own
-subscribers are registered once the broker is back. Task sends (submitting a new process) are left as they are: a
-submission during an outage still fails its caller (docs/cluster.md, section 5).
+A work chain that submits a child at that moment excepts too: aiida-core stores the child, checkpoints it and sends
+its ``continue`` task, which fails the same way, and the child stays ``created`` for ever.
+
+What this changes: a subscriber registration that fails on a connection error returns its identifier as if it had
+succeeded and is retried every :data:`RETRY_INTERVAL_S` from a background thread until the broker takes it (kiwipy
+then keeps it across later reconnections, as any other); removing a subscriber that is still pending just forgets
+it. A fire-and-forget task (``no_reply=True``, how aiida-core's ``submit`` sends the ``continue`` task of a new
+process) that fails on a connection error is kept and sent, in order, by the same thread; a task whose sender waits
+for the reply still raises. A broadcast that fails on a connection error is logged and reported as not delivered
+(``False``). Nothing is lost by these: aiida-core polls the state of awaited children as a fail-safe for missed
+broadcasts (``Runner._poll_process``), the process's own subscribers are registered and the child's task is queued
+once the broker is back, and a task delivered twice (a send whose confirmation was lost) is dropped by the leases of
+:mod:`aiida_enatom.brokers.rabbitmq`. The retries run outside the worker's event loop, which must stay free: an
+earlier attempt that re-sent a task from the submitting process itself hung the worker (docs/cluster.md, section 5).
 """
 
 from __future__ import annotations
@@ -66,6 +72,8 @@ class DeferredSubscriptions:
         }
         self._retry_interval = retry_interval
         self._pending: dict[tuple[str, str], Callable] = {}
+        self._task_send: Callable = communicator.task_send
+        self._tasks: list[Any] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -74,6 +82,34 @@ class DeferredSubscriptions:
         """(kind, identifier) of the registrations not yet accepted by the broker."""
         with self._lock:
             return list(self._pending)
+
+    @property
+    def pending_tasks(self) -> list[Any]:
+        """Fire-and-forget tasks not yet accepted by the broker, oldest first."""
+        with self._lock:
+            return list(self._tasks)
+
+    def send_task(self, task: Any, no_reply: bool = False) -> Any:
+        """Send a task; a fire-and-forget one that fails on a connection error is kept and sent later.
+
+        A task whose sender waits for the reply (``no_reply=False``) is not kept: its error is raised as before.
+        """
+        try:
+            return self._task_send(task, no_reply=no_reply)
+        except CONNECTION_ERRORS as exception:
+            if not no_reply:
+                raise
+            with self._lock:
+                self._tasks.append(task)
+            LOGGER.warning(
+                'task %s not sent, the broker is unreachable (%s: %s); retrying every %.0f s',
+                task,
+                type(exception).__name__,
+                exception,
+                self._retry_interval,
+            )
+            self._start_retrying()
+            return None
 
     def add(self, kind: str, subscriber: Callable, identifier: str | None = None) -> str:
         """Register ``subscriber``; on a connection error keep it for later and return its identifier all the same."""
@@ -102,13 +138,25 @@ class DeferredSubscriptions:
         return self._remove[kind](identifier)
 
     def retry(self) -> int:
-        """Try once to register every pending subscriber.
+        """Try once to send every pending task (in order) and to register every pending subscriber.
 
         Returns
         -------
         int
-            Number of registrations still pending.
+            Number of registrations and tasks still pending.
         """
+        while True:
+            with self._lock:
+                if not self._tasks:
+                    break
+                task = self._tasks[0]
+            try:
+                self._task_send(task, no_reply=True)
+            except CONNECTION_ERRORS:
+                break  # in order: the next ones wait for this one
+            with self._lock:
+                self._tasks.pop(0)
+            LOGGER.warning('task %s sent now that the broker is reachable again', task)
         with self._lock:
             items = list(self._pending.items())
         for key, subscriber in items:
@@ -127,7 +175,7 @@ class DeferredSubscriptions:
             else:
                 LOGGER.warning('%s subscriber %s registered now that the broker is reachable again', kind, identifier)
         with self._lock:
-            return len(self._pending)
+            return len(self._pending) + len(self._tasks)
 
     def _start_retrying(self) -> None:
         with self._lock:
@@ -141,13 +189,13 @@ class DeferredSubscriptions:
             time.sleep(self._retry_interval)
             if self.retry() == 0:
                 with self._lock:
-                    if not self._pending:
+                    if not self._pending and not self._tasks:
                         self._thread = None
                         return
 
 
 def tolerate_broker_outages(communicator: Any, retry_interval: float = RETRY_INTERVAL_S) -> DeferredSubscriptions:
-    """Replace ``communicator``'s subscriber registrations and ``broadcast_send`` by outage-tolerant ones (in place).
+    """Replace ``communicator``'s subscriber registrations, ``broadcast_send`` and ``task_send`` (in place).
 
     Parameters
     ----------
@@ -181,4 +229,5 @@ def tolerate_broker_outages(communicator: Any, retry_interval: float = RETRY_INT
         setattr(communicator, f'add_{kind}_subscriber', lambda s, i=None, k=kind: deferred.add(k, s, i))
         setattr(communicator, f'remove_{kind}_subscriber', lambda i, k=kind: deferred.remove(k, i))
     communicator.broadcast_send = tolerant_broadcast_send
+    communicator.task_send = deferred.send_task
     return deferred

@@ -22,6 +22,7 @@ class Communicator:
         self.down = False
         self.subscribers: dict[tuple[str, str], object] = {}
         self.broadcasts: list[str] = []
+        self.tasks: list[dict] = []
         for kind in ('rpc', 'broadcast'):
             setattr(self, f'add_{kind}_subscriber', lambda s, i=None, k=kind: self._add(k, s, i))
             setattr(self, f'remove_{kind}_subscriber', lambda i, k=kind: self._remove(k, i))
@@ -46,6 +47,11 @@ class Communicator:
         self._check()
         self.broadcasts.append(subject)
         return True
+
+    def task_send(self, task, no_reply=False):
+        self._check()
+        self.tasks.append(task)
+        return None if no_reply else 'reply'
 
 
 def _wait(predicate, timeout: float = 5.0) -> bool:
@@ -136,3 +142,32 @@ def test_other_errors_are_not_taken_for_an_outage():
     with pytest.raises(ValueError):
         communicator.add_rpc_subscriber(print, '1')
     communicator._add = communicator_add  # type: ignore[method-assign]
+
+
+def _continue(pid: int) -> dict:
+    return {'task': 'continue', 'args': {'pid': pid, 'nowait': False, 'tag': None}}
+
+
+def test_a_submission_during_an_outage_is_queued_in_order_once_the_broker_is_back():
+    """aiida-core's submit sends the new process's continue task fire-and-forget; it must not except the parent."""
+    communicator = Communicator()
+    deferred = tolerate_broker_outages(communicator, retry_interval=0.02)
+    communicator.down = True
+    assert communicator.task_send(_continue(11), no_reply=True) is None
+    assert communicator.task_send(_continue(12), no_reply=True) is None
+    assert deferred.pending_tasks == [_continue(11), _continue(12)]
+    time.sleep(0.1)
+    assert communicator.tasks == []
+    communicator.down = False
+    assert _wait(lambda: not deferred.pending_tasks)
+    assert communicator.tasks == [_continue(11), _continue(12)]
+
+
+def test_a_task_whose_sender_waits_for_the_reply_still_raises():
+    communicator = Communicator()
+    deferred = tolerate_broker_outages(communicator)
+    assert communicator.task_send(_continue(3)) == 'reply'
+    communicator.down = True
+    with pytest.raises(RuntimeError, match='closed'):
+        communicator.task_send(_continue(4))
+    assert deferred.pending_tasks == []

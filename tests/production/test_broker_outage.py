@@ -4,8 +4,9 @@ A private RabbitMQ node (temporary data folder, own node name and port; :class:`
 thread communicators, as aiida-core's broker makes them: one with the ``enatom.rabbitmq`` change, one without (the
 control). The node is stopped by PID, and while it is down a broadcast subscriber is registered and a broadcast sent
 through each: the plain communicator raises (what makes aiida-core mark a process it is recreating as excepted), the
-tolerant one does not. After the node is started again on the same data, the pending subscriber is registered by the
-retry thread and receives a broadcast sent then. No mocks. (A communicator that already has a broadcast subscriber
+tolerant one does not; the same for a fire-and-forget task (a submission). After the node is started again on the
+same data, the pending subscriber is registered by the retry thread and receives a broadcast sent then, and the kept
+task reaches a task subscriber once. No mocks. (A communicator that already has a broadcast subscriber
 adds the next one without opening a channel; the daemon worker that lost its processes had just started.)
 """
 
@@ -79,12 +80,21 @@ def test_registration_and_broadcast_during_an_outage(rabbitmq):
         assert tolerant.add_broadcast_subscriber(during, 'during') == 'during'
         assert deferred.pending == [('broadcast', 'during')]
         assert tolerant.broadcast_send(None, sender=1, subject='lost') is False
+        with pytest.raises(CONNECTION_ERRORS):  # the control again: a submission fails its submitter
+            plain.task_send({'task': 'continue', 'args': {'pid': 1}}, no_reply=True)
+        assert tolerant.task_send({'task': 'continue', 'args': {'pid': 2}}, no_reply=True) is None
+        assert deferred.pending_tasks == [{'task': 'continue', 'args': {'pid': 2}}]
 
         rabbitmq.start(timeout=900)
         assert _wait(lambda: not deferred.pending, timeout=120), deferred.pending
         assert tolerant.broadcast_send(None, sender=1, subject='after') is not False
         assert during.event.wait(60), during.subjects
         assert during.subjects == ['after']
+        assert not deferred.pending_tasks
+        tasks: list = []
+        plain.add_task_subscriber(lambda communicator, task: tasks.append(task))
+        assert _wait(lambda: tasks, timeout=60)
+        assert tasks == [{'task': 'continue', 'args': {'pid': 2}}]  # queued once the broker was back, exactly once
     finally:
         for communicator in (tolerant, plain):
             communicator.close()
