@@ -131,6 +131,7 @@ def main() -> None:
                 'pk': node.pk,
                 'label': node.process_label,
                 'caller_label': node.caller.process_label if node.caller else None,
+                'caller_pk': node.caller.pk if node.caller else None,
                 'state': _state(node),
                 'exit_status': node.exit_status,
                 'job_id': node.get_job_id(),
