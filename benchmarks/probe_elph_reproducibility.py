@@ -16,17 +16,18 @@ and prints, against ``reference``, the largest difference of the phonon frequenc
 Γ(q) of each irreducible q (relative to that q's largest element, over the 10 broadenings), and λ summed on the q-grid
 (Σ_q w_q Σ_ν λ_qν at σ = 0.02 Ry, w_q the star's share of the grid), with the relative change.
 
-What it showed (2026-11-28, docs/cluster.md §8): the frequencies agree to 0.01 cm⁻¹ in every variant; with the 8³
-la2F mesh the el-ph matrices of the q-points computed in another process (or after another history in the same one)
-differ by percents, and with la2F = ph.x mesh by 1e-5. ph.x's non-self-consistent run of each q ≠ Γ starts the bands
-beyond the atomic wavefunctions from random vectors drawn from one sequence per process, and the interpolation of
-|g|² band by band from ph.x's k-mesh to the la2F mesh depends on the gauge of degenerate bands that those vectors
-fix. No QE input controls this (ph.x sets ``starting_wfc = 'atomic'`` itself).
+What it showed (2026-11-28, two runs, docs/cluster.md §8): the frequencies agree to 0.05 cm⁻¹ in every variant; with
+the 8³ la2F mesh the el-ph matrices of the q-points computed in another process (or after another history in the
+same one) differ by percents, and with la2F = ph.x mesh by at most 2e-4. ph.x's non-self-consistent run of each q ≠
+Γ starts the bands beyond the atomic wavefunctions from random vectors drawn from one sequence per process, and the
+interpolation of |g|² band by band from ph.x's k-mesh to the la2F mesh depends on the gauge of degenerate bands that
+those vectors fix. No QE input controls this (ph.x sets ``starting_wfc = 'atomic'`` itself).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -148,16 +149,19 @@ def _killed_and_recovered(folder: Path, ranks: int) -> None:
     _ph(folder, ranks, recover=True)
 
 
+@functools.cache
 def _frequencies(folder: Path) -> np.ndarray:
     files = sorted((folder / 'DYN_MAT').glob('dynamical-matrix-[1-9]*'))
     return np.array([[float(x) for x in _FREQUENCY.findall(path.read_text())] for path in files])
 
 
+@functools.cache
 def _gamma(folder: Path, iq: int) -> np.ndarray:
     files = sorted((folder / 'elph_dir').glob(f'a2Fq2r.*.{iq}'))
     return np.array([parse_a2fq2r(path).gamma_mev_amu for path in files])
 
 
+@functools.cache
 def _lambda_grid(folder: Path) -> float:
     total = 0.0
     for iq in range(1, N_Q_IRREDUCIBLE + 1):

@@ -38,11 +38,11 @@ from typing import Any
 import kiwipy
 from aiormq.exceptions import AMQPError
 
-__all__ = ('CONNECTION_ERRORS', 'RETRY_INTERVAL_S', 'DeferredSubscriptions', 'tolerate_broker_outages')
+__all__ = ('CONNECTION_ERRORS', 'RETRY_INTERVAL_S', 'DeferredBrokerCalls', 'tolerate_broker_outages')
 
 LOGGER = logging.getLogger('aiida.enatom.broker')
 
-#: Seconds between two attempts to register the subscribers that could not be registered during an outage.
+#: Seconds between two attempts to make the calls kept during an outage.
 RETRY_INTERVAL_S = 2.0
 
 #: What the RabbitMQ client stack raises while the broker is unreachable: aiormq's ``RuntimeError("... closed")``
@@ -53,16 +53,23 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, AMQPError, C
 _KINDS = ('rpc', 'broadcast')
 
 
-class DeferredSubscriptions:
-    """The RPC and broadcast subscriber registrations of one communicator, retried while the broker is away.
+def _unreachable(what: str, exception: BaseException, retry_interval: float | None = None) -> None:
+    """Log that ``what`` failed because the broker is unreachable (and, if kept, how often it is retried)."""
+    retrying = f'; retrying every {retry_interval:.0f} s' if retry_interval is not None else ''
+    LOGGER.warning('%s, the broker is unreachable (%s: %s)%s', what, type(exception).__name__, exception, retrying)
+
+
+class DeferredBrokerCalls:
+    """The broker calls of one communicator that are kept while the broker is away and made once it is back.
 
     Parameters
     ----------
     communicator
-        kiwipy communicator (aiida-core's ``RmqThreadCommunicator``); its ``add_*_subscriber`` and
-        ``remove_*_subscriber`` methods are used as they were before :func:`tolerate_broker_outages` replaced them.
+        kiwipy communicator (aiida-core's ``RmqThreadCommunicator``); its ``add_*_subscriber``,
+        ``remove_*_subscriber``, ``broadcast_send`` and ``task_send`` methods are used as they were before
+        :func:`tolerate_broker_outages` replaced them.
     retry_interval : float
-        Seconds between two retries of the pending registrations.
+        Seconds between two retries of what is pending.
     """
 
     def __init__(self, communicator: Any, retry_interval: float = RETRY_INTERVAL_S) -> None:
@@ -70,9 +77,10 @@ class DeferredSubscriptions:
         self._remove: dict[str, Callable] = {
             kind: getattr(communicator, f'remove_{kind}_subscriber') for kind in _KINDS
         }
+        self._broadcast_send: Callable = communicator.broadcast_send
+        self._task_send: Callable = communicator.task_send
         self._retry_interval = retry_interval
         self._pending: dict[tuple[str, str], Callable] = {}
-        self._task_send: Callable = communicator.task_send
         self._tasks: list[Any] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -89,6 +97,14 @@ class DeferredSubscriptions:
         with self._lock:
             return list(self._tasks)
 
+    def send_broadcast(self, body: Any, sender: Any = None, subject: Any = None, correlation_id: Any = None) -> Any:
+        """Send a broadcast; on a connection error log it and report it not delivered (``False``), as plumpy expects."""
+        try:
+            return self._broadcast_send(body, sender=sender, subject=subject, correlation_id=correlation_id)
+        except CONNECTION_ERRORS as exception:
+            _unreachable(f'broadcast {subject} from {sender} not sent', exception)
+            return False
+
     def send_task(self, task: Any, no_reply: bool = False) -> Any:
         """Send a task; a fire-and-forget one that fails on a connection error is kept and sent later.
 
@@ -101,13 +117,7 @@ class DeferredSubscriptions:
                 raise
             with self._lock:
                 self._tasks.append(task)
-            LOGGER.warning(
-                'task %s not sent, the broker is unreachable (%s: %s); retrying every %.0f s',
-                task,
-                type(exception).__name__,
-                exception,
-                self._retry_interval,
-            )
+            _unreachable(f'task {task} not sent', exception, self._retry_interval)
             self._start_retrying()
             return None
 
@@ -119,14 +129,7 @@ class DeferredSubscriptions:
             identifier = identifier if identifier is not None else str(uuid.uuid4())
             with self._lock:
                 self._pending[(kind, identifier)] = subscriber
-            LOGGER.warning(
-                '%s subscriber %s not registered, the broker is unreachable (%s: %s); retrying every %.0f s',
-                kind,
-                identifier,
-                type(exception).__name__,
-                exception,
-                self._retry_interval,
-            )
+            _unreachable(f'{kind} subscriber {identifier} not registered', exception, self._retry_interval)
             self._start_retrying()
             return identifier
 
@@ -168,8 +171,7 @@ class DeferredSubscriptions:
             except CONNECTION_ERRORS:
                 continue
             with self._lock:
-                removed_meanwhile = self._pending.get(key) is not subscriber
-                self._pending.pop(key, None)
+                removed_meanwhile = self._pending.pop(key, None) is not subscriber
             if removed_meanwhile:
                 self._remove[kind](identifier)
             else:
@@ -181,7 +183,7 @@ class DeferredSubscriptions:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return
-            self._thread = threading.Thread(target=self._retry_loop, name='enatom-deferred-subscribers', daemon=True)
+            self._thread = threading.Thread(target=self._retry_loop, name='enatom-deferred-broker-calls', daemon=True)
             self._thread.start()
 
     def _retry_loop(self) -> None:
@@ -194,7 +196,7 @@ class DeferredSubscriptions:
                         return
 
 
-def tolerate_broker_outages(communicator: Any, retry_interval: float = RETRY_INTERVAL_S) -> DeferredSubscriptions:
+def tolerate_broker_outages(communicator: Any, retry_interval: float = RETRY_INTERVAL_S) -> DeferredBrokerCalls:
     """Replace ``communicator``'s subscriber registrations, ``broadcast_send`` and ``task_send`` (in place).
 
     Parameters
@@ -202,32 +204,17 @@ def tolerate_broker_outages(communicator: Any, retry_interval: float = RETRY_INT
     communicator
         kiwipy communicator (aiida-core's ``RmqThreadCommunicator``).
     retry_interval : float
-        Seconds between two retries of pending registrations.
+        Seconds between two retries of what is pending.
 
     Returns
     -------
-    DeferredSubscriptions
-        The registrations' bookkeeping (``pending`` lists what waits for the broker).
+    DeferredBrokerCalls
+        The bookkeeping (``pending`` and ``pending_tasks`` list what waits for the broker).
     """
-    deferred = DeferredSubscriptions(communicator, retry_interval)
-    broadcast_send = communicator.broadcast_send
-
-    def tolerant_broadcast_send(body: Any, sender: Any = None, subject: Any = None, correlation_id: Any = None) -> Any:
-        try:
-            return broadcast_send(body, sender=sender, subject=subject, correlation_id=correlation_id)
-        except CONNECTION_ERRORS as exception:
-            LOGGER.warning(
-                'broadcast %s from %s not sent, the broker is unreachable (%s: %s)',
-                subject,
-                sender,
-                type(exception).__name__,
-                exception,
-            )
-            return False
-
+    deferred = DeferredBrokerCalls(communicator, retry_interval)
     for kind in _KINDS:
         setattr(communicator, f'add_{kind}_subscriber', lambda s, i=None, k=kind: deferred.add(k, s, i))
         setattr(communicator, f'remove_{kind}_subscriber', lambda i, k=kind: deferred.remove(k, i))
-    communicator.broadcast_send = tolerant_broadcast_send
+    communicator.broadcast_send = deferred.send_broadcast
     communicator.task_send = deferred.send_task
     return deferred

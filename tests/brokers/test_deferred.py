@@ -13,6 +13,7 @@ import kiwipy
 import pytest
 
 from aiida_enatom.brokers.deferred import tolerate_broker_outages
+from aiida_enatom.setup.commands import wait_for
 
 
 class Communicator:
@@ -54,15 +55,6 @@ class Communicator:
         return None if no_reply else 'reply'
 
 
-def _wait(predicate, timeout: float = 5.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
-
-
 def test_without_the_wrapper_a_registration_during_an_outage_raises():
     """What aiida-core meets today: the error that makes it mark a process it recreates as excepted."""
     communicator = Communicator()
@@ -84,7 +76,7 @@ def test_a_registration_during_an_outage_is_kept_and_made_once_the_broker_is_bac
     time.sleep(0.1)
     assert len(deferred.pending) == 2  # retried while down, still pending
     communicator.down = False
-    assert _wait(lambda: not deferred.pending)
+    wait_for(lambda: not deferred.pending, 5.0, 'the pending registrations', interval=0.01)
     assert communicator.subscribers == {(kind, 'up'): print, (kind, '42'): len, (kind, generated): repr}
 
 
@@ -159,7 +151,7 @@ def test_a_submission_during_an_outage_is_queued_in_order_once_the_broker_is_bac
     time.sleep(0.1)
     assert communicator.tasks == []
     communicator.down = False
-    assert _wait(lambda: not deferred.pending_tasks)
+    wait_for(lambda: not deferred.pending_tasks, 5.0, 'the pending tasks', interval=0.01)
     assert communicator.tasks == [_continue(11), _continue(12)]
 
 

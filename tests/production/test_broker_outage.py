@@ -15,11 +15,11 @@ from __future__ import annotations
 import secrets
 import shutil
 import threading
-import time
 
 import pytest
 
 from aiida_enatom.brokers.deferred import CONNECTION_ERRORS, tolerate_broker_outages
+from aiida_enatom.setup.commands import wait_for
 from tests.production.cluster import PrivateRabbitMQ, free_port
 from tests.production.helpers import short_tempdir
 
@@ -58,15 +58,6 @@ class Received:
         self.event.set()
 
 
-def _wait(predicate, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
-
-
 def test_registration_and_broadcast_during_an_outage(rabbitmq):
     """As a daemon worker started just before the outage: no broadcast subscriber yet, so the first needs a channel."""
     tolerant, plain = _communicator(rabbitmq.port), _communicator(rabbitmq.port)
@@ -86,14 +77,14 @@ def test_registration_and_broadcast_during_an_outage(rabbitmq):
         assert deferred.pending_tasks == [{'task': 'continue', 'args': {'pid': 2}}]
 
         rabbitmq.start(timeout=900)
-        assert _wait(lambda: not deferred.pending, timeout=120), deferred.pending
+        wait_for(lambda: not deferred.pending, 120, f'registration of {deferred.pending}', interval=0.5)
         assert tolerant.broadcast_send(None, sender=1, subject='after') is not False
         assert during.event.wait(60), during.subjects
         assert during.subjects == ['after']
         assert not deferred.pending_tasks
         tasks: list = []
         plain.add_task_subscriber(lambda communicator, task: tasks.append(task))
-        assert _wait(lambda: tasks, timeout=60)
+        wait_for(lambda: tasks, 60, 'the kept task at a task subscriber', interval=0.5)
         assert tasks == [{'task': 'continue', 'args': {'pid': 2}}]  # queued once the broker was back, exactly once
     finally:
         for communicator in (tolerant, plain):
