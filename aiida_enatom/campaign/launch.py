@@ -19,7 +19,7 @@ import contextlib
 import logging
 import signal
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,13 +71,18 @@ class SweepPlan:
 
 @dataclass
 class LaunchPlan:
-    """What a launch will do: sweeps to submit, points reused, points still running."""
+    """What a launch will do: sweeps to submit, points reused, points still running.
+
+    ``given_up`` lists the (candidate, pressure) without a finished or running point that the ``skip`` argument of
+    :func:`plan_campaign` kept from being submitted again.
+    """
 
     group_label: str
     sweeps: list[SweepPlan] = field(default_factory=list)
     reused: list[int] = field(default_factory=list)
     active: list[int] = field(default_factory=list)
     active_load: int = 0
+    given_up: list[tuple[str, float]] = field(default_factory=list)
 
 
 def _existing_points(group_label: str) -> dict[tuple[str, float], list[tuple[int, str | None, bool]]]:
@@ -173,7 +178,9 @@ def _family_elements(label: str) -> set[str]:
     return set(elements)
 
 
-def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
+def plan_campaign(
+    campaign, *, max_active: int | None = None, skip: Mapping[str, Collection[float]] | None = None
+) -> LaunchPlan:
     """Check everything and decide what to submit; stores nothing.
 
     Parameters
@@ -182,6 +189,9 @@ def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
         The validated campaign file.
     max_active : int, optional
         Overrides the file's ``max_active``.
+    skip : mapping of str to collection of float, optional
+        Candidate label → pressures (GPa) never to submit again, e.g. those a ``--follow`` launch has already
+        submitted once: if such a point failed, it stays failed rather than being retried in a loop.
 
     Raises
     ------
@@ -210,6 +220,8 @@ def plan_campaign(campaign, *, max_active: int | None = None) -> LaunchPlan:
                 reused[float(pressure)] = finished[-1]
             elif running:
                 plan.active.extend(running)
+            elif float(pressure) in {float(p) for p in (skip or {}).get(candidate.label, ())}:
+                plan.given_up.append((candidate.label, float(pressure)))
             else:
                 missing.append(float(pressure))
                 superseded.extend(pk for pk, _, _ in entries)  # failed, killed, excepted or orphaned attempts
@@ -284,11 +296,13 @@ def execute_plan(
     max_active: int,
     daemon: bool,
     on_event: Callable[[str], None] = lambda message: None,
+    relaunch_hint: bool = True,
 ) -> list[int]:
     """Create the group and submit the planned sweeps, never more than ``max_active`` points at once.
 
     With ``daemon`` the sweeps that fit are submitted to the daemon and the function returns (run the launch again
-    to submit the rest: it only adds what is missing). Without, they run in this process, and further sweeps start
+    to submit the rest: it only adds what is missing; ``relaunch_hint`` False leaves that advice out, for a caller
+    that does it itself). Without, they run in this process, and further sweeps start
     as earlier ones finish, until all are done.
 
     Returns
@@ -318,7 +332,7 @@ def execute_plan(
                 f'submitted SweepWorkChain<{node.pk}> for {sweep.candidate} at {_pressures(sweep.pressures)} GPa'
                 + _start_note(sweep)
             )
-        if queue:
+        if queue and relaunch_hint:
             on_event(
                 f'{len(queue)} sweep(s) wait for capacity (max {max_active} active points): '
                 'run `campaign launch` again later; it submits only what is missing'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import signal
 
 import click
 from aiida.cmdline.utils import echo
@@ -46,19 +47,39 @@ def cmd_validate(campaign_file: pathlib.Path) -> None:
 @click.argument('campaign_file', type=CAMPAIGN_FILE)
 @click.option('-d', '--daemon', is_flag=True, help='Submit to the daemon instead of running in this process.')
 @click.option('--max-active', type=click.IntRange(1, 10000), default=None, help='Most points active at once.')
+@click.option(
+    '-f',
+    '--follow',
+    is_flag=True,
+    help='With the daemon (implies --daemon): keep submitting as points finish, until every point has ended; a point '
+    'submitted once is not retried. Exits non-zero if a point failed.',
+)
+@click.option(
+    '--interval',
+    type=click.FloatRange(min=1.0),
+    default=30.0,
+    show_default=True,
+    help='With --follow: seconds between two checks.',
+)
 @utils.with_dbenv()
-def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None) -> None:
+def cmd_launch(
+    campaign_file: pathlib.Path, daemon: bool, max_active: int | None, follow: bool, interval: float
+) -> None:
     """Launch CAMPAIGN_FILE: one enatom.sweep per candidate; finished points are reused, failed ones rerun.
 
     Without --daemon the sweeps run in this process (the embedded default) until all are done. With --daemon the
-    sweeps that fit under --max-active are submitted; run the same command again to submit the rest. Prints the
-    campaign's group label.
+    sweeps that fit under --max-active are submitted; run the same command again to submit the rest, or add
+    --follow to have this command do it until the campaign has ended. Prints the campaign's group label.
     """
     from aiida_enatom.campaign.launch import execute_plan, plan_campaign
     from aiida_enatom.exceptions import EnatomError
 
     campaign = _load(campaign_file)
     _check_code_roles(campaign)
+    if follow:
+        _check_daemon()
+        _follow(campaign, max_active or campaign.max_active, interval)
+        return
     try:
         plan = plan_campaign(campaign, max_active=max_active)
     except EnatomError as exception:
@@ -85,6 +106,36 @@ def cmd_launch(campaign_file: pathlib.Path, daemon: bool, max_active: int | None
         )
     echo.echo_success(f'campaign {plan.group_label!r}: see `aiida-enatom campaign status {plan.group_label}`')
     echo.echo(plan.group_label)
+
+
+def _follow(campaign, max_active: int, interval: float) -> None:
+    """``campaign launch --follow``: submit as capacity frees up, wait for the end, exit 1 if a point failed."""
+    from aiida_enatom.campaign.follow import follow_campaign
+    from aiida_enatom.exceptions import EnatomError
+    from aiida_enatom.results.query import RESULT_STATES, campaign_status
+
+    try:
+        result = follow_campaign(campaign, max_active=max_active, interval=interval, on_event=echo.echo_report)
+    except EnatomError as exception:
+        echo.echo_critical(str(exception))
+    except KeyboardInterrupt:
+        echo.echo_critical(
+            f'stopped following: what was submitted keeps running in the daemon; `aiida-enatom campaign status '
+            f'{campaign.name}` shows it, and the same command resumes the submitting'
+        )
+    status = campaign_status(campaign.name, list_points=False)
+    counts = ', '.join(f'{state} {count}' for state, count in sorted(status.counts.items()))
+    echo.echo_report(f'{len(result.submitted)} sweep(s) submitted in {result.rounds} round(s); points: {counts}')
+    failed = sum(count for state, count in status.counts.items() if state not in RESULT_STATES)
+    if failed:
+        echo.echo_error(
+            f'campaign {campaign.name!r}: {failed} point(s) without a result (see `aiida-enatom campaign status '
+            f'{campaign.name}`); run `campaign launch` again to retry them'
+        )
+        echo.echo(campaign.name)
+        raise SystemExit(1)
+    echo.echo_success(f'campaign {campaign.name!r}: every point has a result')
+    echo.echo(campaign.name)
 
 
 def _check_code_roles(campaign) -> None:
@@ -131,14 +182,25 @@ def _check_daemon() -> None:
     'running and queued points are always listed.',
 )
 @click.option('--all', 'list_all', is_flag=True, help='With GROUP: list every point.')
+@click.option(
+    '-w',
+    '--watch',
+    type=click.FloatRange(min=1.0),
+    default=None,
+    metavar='SECONDS',
+    help='Print the status again every SECONDS until no point is active (Ctrl-C stops watching, not the campaign). '
+    'Each refresh is one round of queries: the start-up cost of a command is paid once.',
+)
 @utils.with_dbenv()
-def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
+def cmd_status(group: str | None, limit: int, list_all: bool, watch: float | None) -> None:
     """Counts per state with a progress bar, one line per point, and the last report line of each failure.
 
     Without GROUP, one summary line per campaign. The counts cover every point; the per-point lines list every point
     without a result (failed, killed, running, queued, …) and up to --limit of each finished state.
     """
-    from aiida_enatom.results.query import campaign_groups, campaign_status
+    import time
+
+    from aiida_enatom.results.query import campaign_groups
 
     groups = [group] if group else campaign_groups()
     if not groups:
@@ -148,14 +210,36 @@ def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
 
     if group and not orm.QueryBuilder().append(orm.Group, filters={'label': group}).count():
         echo.echo_critical(f'no group {group!r} in this profile; campaigns: {", ".join(campaign_groups()) or "none"}')
+    if watch is None:
+        _print_status(groups, None if list_all else limit, list_points=group is not None)
+        return
+    # A closed pipe (`... --watch 10 | head`) ends the watch quietly, as it ends `yes | head`: Python ignores SIGPIPE,
+    # and aiida-core's echo handler reports each failed write instead of raising, so a watch would go on forever.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        while True:
+            echo.echo(time.strftime('-- %Y-%m-%d %H:%M:%S'))
+            if not _print_status(groups, None if list_all else limit, list_points=group is not None):
+                return
+            time.sleep(watch)
+    except KeyboardInterrupt:
+        echo.echo_report('stopped watching; the campaign goes on')
+
+
+def _print_status(groups: list[str], limit: int | None, *, list_points: bool) -> bool:
+    """Print the status of ``groups``; return whether any of their points is still active."""
+    from aiida_enatom.results.query import ACTIVE_STATES, campaign_status
+
+    active = False
     for label in groups:
-        status = campaign_status(label, limit=None if list_all else limit, list_points=group is not None)
+        status = campaign_status(label, limit=limit, list_points=list_points)
+        active = active or any(status.counts.get(state) for state in ACTIVE_STATES)
         total = status.total
         width = 30
         filled = round(width * status.done / total) if total else 0
         counts = ', '.join(f'{state} {count}' for state, count in sorted(status.counts.items()))
         echo.echo(f'{label}: [{"#" * filled}{"." * (width - filled)}] {status.done}/{total} done ({counts})')
-        if group is None:
+        if not list_points:
             continue
         for point in status.points:
             pk = f'{point.pk}' if point.pk is not None else '-'
@@ -167,3 +251,4 @@ def cmd_status(group: str | None, limit: int, list_all: bool) -> None:
             echo.echo(line)
         if status.unlisted:
             echo.echo(f'  … and {status.unlisted} more finished point(s) (`--all` lists every point)')
+    return active

@@ -258,3 +258,45 @@ def test_relaunch_supersedes_orphaned_and_failed_attempts(aiida_profile):
     assert after.total == 2
     assert _existing_points('relaunched') == {}
     assert _unterminated_sweeps('relaunched', alive=False) == []
+
+
+def test_status_watch(campaign, monkeypatch):
+    """``campaign status --watch``: one block when nothing is active; refreshes while a point is, stops when none is."""
+    import time
+
+    from aiida import orm
+    from aiida.engine import ProcessState
+
+    from aiida_enatom.common.runner_tag import current_runner
+
+    once = invoke('campaign', 'status', 'screen-b', '--watch', '5')  # every point finished: no sleep, one block
+    assert once.exit_code == 0, once.output
+    assert [line[:3] for line in once.output.splitlines()] == ['-- ', 'scr'] + ['   '] * 10
+
+    sweep = orm.WorkChainNode()
+    sweep.set_process_label('SweepWorkChain')
+    sweep.set_process_type('aiida.workflows:enatom.sweep')
+    sweep.set_process_state(ProcessState.RUNNING)
+    sweep.store()
+    sweep.base.extras.set_many(
+        {
+            'enatom_campaign': 'watched',
+            'enatom_candidate': 'X',
+            'enatom_pressures_GPa': [100.0],
+            'enatom_runner': current_runner(),
+        }
+    )
+    orm.Group(label='watched').store().add_nodes(sweep)
+    sleeps = []
+
+    def sleep(seconds):  # the sweep ends during the first wait
+        sleeps.append(seconds)
+        sweep.set_process_state(ProcessState.FINISHED)
+
+    monkeypatch.setattr(time, 'sleep', sleep)
+    watched = invoke('campaign', 'status', 'watched', '--watch', '3')
+    assert watched.exit_code == 0, watched.output
+    blocks = watched.output.split('-- ')[1:]
+    assert len(blocks) == 2 and sleeps == [3.0], watched.output
+    assert '0/1 done (queued 1)' in blocks[0] and 'X' in blocks[0]
+    assert '0/0 done' in blocks[1]

@@ -125,3 +125,62 @@ def test_production_and_no_broker_conflict(aiida_path):
     assert proc.returncode != 0
     assert 'Traceback' not in proc.stderr
     assert '--no-broker' in proc.stdout + proc.stderr
+
+
+#: Two fcc-Al candidates at the `test` protocol, one point active at a time: ``Al-nc`` fails by design (its α²F SCF
+#: may take one electronic step), ``Al`` finishes. A followed launch must submit ``Al`` once ``Al-nc`` has ended,
+#: wait for it, and not submit ``Al-nc`` again.
+FOLLOW_CAMPAIGN = """\
+name: follow
+protocol: test
+max_active: 1
+require_hydrogen: false
+options: {mpiprocs_per_machine: 1, pools: 1}
+candidates:
+  - label: Al-nc
+    prototype: Al
+    lattice_constant: 4.06
+    pressures: [20]
+    overrides:
+      alpha2f: {scf: {max_iterations: 2, pw: {parameters: {ELECTRONS: {electron_maxstep: 1}}}}}
+  - label: Al
+    prototype: Al
+    pressures: [10]
+    overrides: {alpha2f: {sum_rule_tolerance: 0.05}}
+"""
+
+
+@pytest.mark.requires_broker
+def test_campaign_launch_follow_on_the_daemon(embedded):
+    """``campaign launch --daemon --follow``: submits as capacity frees up, waits for the end, retries nothing.
+
+    With ``max_active`` 1 a plain ``--daemon`` launch submits only the first sweep; ``--follow`` submits the second
+    once the first has ended, returns when both have, and exits 1 because ``Al-nc`` has no result (once, not
+    resubmitted in a loop).
+    """
+    aiida_path, _, first = embedded
+    assert first.returncode == 0, first.stdout + first.stderr
+    path = aiida_path / 'follow.yaml'
+    path.write_text(FOLLOW_CAMPAIGN)
+    start = verdi(['-p', DEFAULT_PROFILE_NAME, 'daemon', 'start', '--timeout', '120', '1'], aiida_path, timeout=180)
+    assert start.returncode == 0, start.stdout + start.stderr
+    try:
+        launch = enatom(
+            ['-p', DEFAULT_PROFILE_NAME, 'campaign', 'launch', str(path), '--follow', '--interval', '2'],
+            aiida_path,
+            timeout=900,
+        )
+    finally:
+        verdi(['-p', DEFAULT_PROFILE_NAME, 'daemon', 'stop', '--timeout', '120'], aiida_path, timeout=180)
+    output = launch.stdout + launch.stderr
+    print(output)
+    assert launch.returncode == 1, output
+    assert 'Traceback' not in output
+    submitted = [line for line in output.splitlines() if 'submitted SweepWorkChain' in line]
+    assert len(submitted) == 2, output
+    assert 'for Al-nc at 20 GPa' in submitted[0] and 'for Al at 10 GPa' in submitted[1], submitted
+    assert '2 sweep(s) submitted' in output and 'points: failed 1, ok 1' in output, output
+    assert "campaign 'follow': 1 point(s) without a result" in output
+    assert launch.stdout.strip().splitlines()[-1] == 'follow'  # the group label, last, as `campaign launch` prints it
+    status = enatom(['-p', DEFAULT_PROFILE_NAME, 'campaign', 'status', 'follow'], aiida_path)
+    assert status.returncode == 0 and '2/2 done (failed 1, ok 1)' in status.stdout, status.stdout + status.stderr
