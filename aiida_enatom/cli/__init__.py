@@ -7,6 +7,7 @@ subcommand in its own module.
 from __future__ import annotations
 
 import importlib
+import logging
 import warnings
 
 import click
@@ -77,3 +78,7 @@ class LazyVerdiGroup(VerdiCommandGroup):
 @options.PROFILE(type=types.ProfileParamType(load_profile=True), expose_value=False)
 def cmd_root() -> None:
     """Screen hydride superconductors: per-atom α²F, Eliashberg T_c, I_H² and enatom potentials."""
+    # aiida-core's echo writes through logging; when stdout is a pipe that closed (`aiida-enatom rank | head`), each
+    # later line would print a "Logging error" traceback. Drop those writes silently instead: a command that runs
+    # QE in this process must go on (and end its processes cleanly), not die of SIGPIPE or fill stderr.
+    logging.raiseExceptions = False

@@ -149,3 +149,25 @@ def test_cli_conventions_are_the_solver_conventions():
     from aiida_enatom.numerics.eliashberg import MU_STAR_CONVENTIONS as SOLVER
 
     assert MU_STAR_CONVENTIONS == tuple(SOLVER)
+
+
+def test_closed_pipe_is_quiet(tmp_path):
+    """``aiida-enatom campaign validate FILE | head -1``: the reader closes the pipe early; no traceback per line.
+
+    aiida-core's echo writes through logging, which by default prints a "Logging error" traceback for every write to
+    a closed pipe; the root command turns that off.
+    """
+    workflows = pathlib.Path(__file__).resolve().parents[2] / 'workflows'
+    env = {**os.environ, 'AIIDA_PATH': str(tmp_path)}
+    command = [sys.executable, '-c', 'from aiida_enatom.cli import cmd_root; cmd_root()']
+    proc = subprocess.Popen(
+        [*command, 'campaign', 'validate', str(workflows / 'small-cells.yaml')],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    proc.stdout.close()  # as `head` does after its lines: every write of the command meets a closed pipe
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0
+    assert 'Traceback' not in stderr and 'Logging error' not in stderr, stderr
