@@ -30,7 +30,7 @@ quickstart: system venv
 test: system venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -ra
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -ra --durations=25
 
 # Build the HTML documentation into docs/_build/html, every Sphinx warning an error (as tests/test_docs_build.py).
 docs: venv
