@@ -92,7 +92,16 @@ def main() -> int:
         print(f'continuation saved {saved_steps:.0f} ionic steps and {saved_time:.0f} s of vc-relax in total')
     query = orm.QueryBuilder()
     query.append(orm.Group, filters={'label': args.group}, tag='g')
-    query.append(orm.WorkChainNode, with_group='g', filters={'attributes.process_label': 'PressurePointWorkChain'})
+    query.append(
+        orm.WorkChainNode,
+        with_group='g',
+        # finished points only: superseded attempts (killed, orphaned) have CalcJobs that never retrieved anything
+        filters={
+            'attributes.process_label': 'PressurePointWorkChain',
+            'attributes.process_state': 'finished',
+            'extras': {'!has_key': 'enatom_superseded_by'},
+        },
+    )
     ratios = []
     for (point,) in query.iterall():
         split = analyse(point)

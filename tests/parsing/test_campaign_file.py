@@ -96,10 +96,11 @@ def test_quickstart_file():
 def test_small_cells_file():
     campaign = load_campaign(WORKFLOWS / 'small-cells.yaml')
     assert {candidate.formula: candidate.pressures for candidate in campaign.candidates} == {
-        'H3S': (200.0, 250.0),
+        'H3S': (200.0, 250.0, 300.0),
         'CaH6': (250.0, 300.0),
         'MgH6': (300.0, 350.0),
     }
+    assert [candidate.label for candidate in campaign.candidates] == ['CaH6', 'MgH6', 'H3S']  # longest first
     campaign.check_elements({'H', 'S', 'Ca', 'Mg'}, 'offline')  # the offline family covers it
 
 
