@@ -49,6 +49,17 @@ def _qe_times(node) -> tuple[float | None, float | None]:
     return _seconds(matches[-1]['cpu']), _seconds(matches[-1]['wall'])
 
 
+def _stopped_on_error(node) -> bool | None:
+    """Return whether the retrieved stdout of a failed ph.x run carries QE's error banner (None: no stdout)."""
+    from aiida_enatom.workflows.ph_base import ERROR_MARKER
+
+    try:
+        text = node.outputs.retrieved.base.repository.get_object_content('aiida.out')
+    except Exception:  # noqa: BLE001 - not retrieved or no stdout
+        return None
+    return ERROR_MARKER in text
+
+
 def _called(node):
     """Yield every process that ``node`` called, directly or through its sub-processes (CALL links)."""
     for child in node.called:
@@ -147,6 +158,7 @@ def main() -> None:
                 'walltime': node.get_option('max_wallclock_seconds'),
                 'qe_cpu_s': cpu,
                 'qe_wall_s': wall,
+                'stopped_on_error': _stopped_on_error(node) if node.exit_status not in (0, None) else None,
             }
         )
     query = orm.QueryBuilder().append(orm.ProcessNode, filters={'attributes.process_state': 'excepted'})
