@@ -21,7 +21,8 @@ ARCHIVES = pathlib.Path(__file__).resolve().parents[2] / 'fixtures' / 'archives'
 #: Documented numbers per archive: (candidate, target GPa) → {record key: (value, absolute tolerance)}.
 #: quickstart.aiida → docs/workflows.md (the quickstart table) and docs/isotopes.md (the same two points);
 #: validation.aiida → docs/validation.md (the `balanced` table) and docs/isotopes.md (D3S from the balanced point);
-#: isovalent-300.aiida → docs/screening.md (CaH6 and MgH6 at 300 GPa, `fast`).
+#: small-cells.aiida → docs/screening.md: the groups `small-cells` (H3S at 200/250/300, CaH6 at 250/300, MgH6 at
+#: 300/350 GPa, `fast`) and `isovalent-300` (its CaH6 and MgH6 points at 300 GPa, which `small-cells` reuses).
 EXPECTED = {
     'quickstart': {
         ('H3S', 200.0): {
@@ -60,6 +61,50 @@ EXPECTED = {
             'lowest_frequency_meV': (5.38, 0.01),
         },
     },
+    'small-cells': {
+        ('H3S', 200.0): {
+            'lambda': (2.123, 0.001),
+            'lambda_H': (1.929, 0.001),
+            'area_H_meV': (113.5, 0.1),
+            'I2_H_eV2_per_A2': (77.70, 0.01),
+            'I2_H_route2_eV2_per_A2': (10.60, 0.01),
+            'tc_eliashberg_K': (231.5, 0.1),
+            'tc_eliashberg_H_K': (221.4, 0.1),
+        },
+        ('H3S', 250.0): {
+            'lambda': (1.557, 0.001),
+            'area_H_meV': (107.0, 0.1),
+            'I2_H_eV2_per_A2': (76.55, 0.01),
+            'I2_H_route2_eV2_per_A2': (12.11, 0.01),
+            'tc_eliashberg_K': (222.6, 0.1),
+        },
+        ('H3S', 300.0): {
+            'lambda': (1.455, 0.001),
+            'area_H_meV': (109.8, 0.1),
+            'I2_H_eV2_per_A2': (89.32, 0.01),
+            'I2_H_route2_eV2_per_A2': (13.50, 0.01),
+            'tc_eliashberg_K': (225.6, 0.1),
+        },
+        ('MgH6', 300.0): {'lambda': (2.551, 0.001), 'I2_H_eV2_per_A2': (94.04, 0.01)},
+        ('MgH6', 350.0): {
+            'lambda': (2.227, 0.001),
+            'lambda_H': (2.194, 0.001),
+            'area_H_meV': (194.0, 0.1),
+            'I2_H_eV2_per_A2': (89.33, 0.01),
+            'I2_H_route2_eV2_per_A2': (15.04, 0.01),
+            'tc_eliashberg_K': (377.8, 0.1),
+            'tc_eliashberg_H_K': (377.6, 0.1),
+        },
+        ('CaH6', 300.0): {'lambda': (1.773, 0.001), 'I2_H_eV2_per_A2': (91.39, 0.01)},
+        ('CaH6', 250.0): {
+            'lambda': (1.673, 0.001),
+            'lambda_H': (1.624, 0.001),
+            'area_H_meV': (109.2, 0.1),
+            'I2_H_eV2_per_A2': (98.17, 0.01),
+            'I2_H_route2_eV2_per_A2': (8.63, 0.01),
+            'tc_eliashberg_K': (217.9, 0.1),
+        },
+    },
     'validation': {
         ('H3S', 200.0): {
             'lambda': (2.52, 0.01),
@@ -76,8 +121,16 @@ EXPECTED = {
 }
 
 #: Points whose record is not ``ok`` (they keep every number but do not rank): (campaign, candidate, GPa) → status.
-#: CaH6 at 300 GPa: the per-species λ on the mesh misses matdyn's λ by 1.8 % (tolerance 1 %), docs/screening.md.
-FLAGGED = {('isovalent-300', 'CaH6', 300.0): 'sum_rule_failed'}
+#: CaH6 at 300 and 250 GPa: the per-species λ on the mesh misses matdyn's λ by 1.8 and 1.2 % (tolerance 1 %).
+FLAGGED = {
+    ('isovalent-300', 'CaH6', 300.0): 'sum_rule_failed',
+    ('small-cells', 'CaH6', 300.0): 'sum_rule_failed',
+    ('small-cells', 'CaH6', 250.0): 'sum_rule_failed',  # +1.2 % (docs/screening.md)
+}
+
+#: The archive file that holds each campaign group: small-cells.aiida holds `isovalent-300` too (its two points are
+#: reused by `small-cells`; one archive instead of the same 6 MB twice).
+ARCHIVE_OF = {'isovalent-300': 'small-cells'}
 
 
 def _status(campaign: str, point: tuple[str, float]) -> str:
@@ -90,12 +143,12 @@ def _import(label: str) -> None:
     from aiida.tools.archive import import_archive
 
     if not orm.QueryBuilder().append(orm.Group, filters={'label': label}).count():
-        import_archive(ARCHIVES / f'{label}.aiida')
+        import_archive(ARCHIVES / f'{ARCHIVE_OF.get(label, label)}.aiida')
 
 
 @pytest.fixture(params=sorted(EXPECTED))
 def campaign(request, aiida_profile):
-    path = ARCHIVES / f'{request.param}.aiida'
+    path = ARCHIVES / f'{ARCHIVE_OF.get(request.param, request.param)}.aiida'
     if not path.exists():
         pytest.fail(f'{path} is missing: the archive is part of the repository')
     _import(request.param)
@@ -103,7 +156,7 @@ def campaign(request, aiida_profile):
 
 
 def test_archive_is_small(campaign):
-    assert (ARCHIVES / f'{campaign}.aiida').stat().st_size <= 20 * 1024**2
+    assert (ARCHIVES / f'{ARCHIVE_OF.get(campaign, campaign)}.aiida').stat().st_size <= 20 * 1024**2
 
 
 def test_records_give_the_documented_numbers(campaign):
