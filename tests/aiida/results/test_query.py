@@ -34,6 +34,28 @@ def invoke(*args):
     return result
 
 
+def _running_sweep(campaign: str, candidate: str, pressures: list[float], runner: str, **extras):
+    """Store a bare ``enatom.sweep`` node in state RUNNING with the extras a campaign launch gives it."""
+    from aiida import orm
+    from aiida.engine import ProcessState
+
+    node = orm.WorkChainNode()
+    node.set_process_label('SweepWorkChain')
+    node.set_process_type('aiida.workflows:enatom.sweep')
+    node.set_process_state(ProcessState.RUNNING)
+    node.store()
+    node.base.extras.set_many(
+        {
+            'enatom_campaign': campaign,
+            'enatom_candidate': candidate,
+            'enatom_pressures_GPa': pressures,
+            'enatom_runner': runner,
+            **extras,
+        }
+    )
+    return node
+
+
 def test_rank_orders_and_excludes_unstable(campaign):
     stored, _ = campaign['a']
     rows = rank_records('screen-a', by='area_H')
@@ -127,7 +149,6 @@ def test_orphaned_in_process_sweep(aiida_profile):
     import sys
 
     from aiida import orm
-    from aiida.engine import ProcessState
 
     from aiida_enatom.campaign.launch import _active_sweeps
     from aiida_enatom.common.runner_tag import current_runner
@@ -135,21 +156,7 @@ def test_orphaned_in_process_sweep(aiida_profile):
     dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True)
     group = orm.Group(label='orphans').store()
     for runner, candidate in ((f'{socket.gethostname()}:{int(dead.stdout)}', 'gone'), (current_runner(), 'alive')):
-        node = orm.WorkChainNode()
-        node.set_process_label('SweepWorkChain')
-        node.set_process_type('aiida.workflows:enatom.sweep')
-        node.set_process_state(ProcessState.RUNNING)
-        node.store()
-        node.base.extras.set_many(
-            {
-                'enatom_campaign': 'orphans',
-                'enatom_candidate': candidate,
-                'enatom_pressures_GPa': [100.0, 150.0],
-                'enatom_max_concurrent': 2,
-                'enatom_runner': runner,
-            }
-        )
-        group.add_nodes(node)
+        group.add_nodes(_running_sweep('orphans', candidate, [100.0, 150.0], runner, enatom_max_concurrent=2))
     states = {(point.candidate, point.state) for point in campaign_status('orphans').points}
     assert states == {('gone', 'orphaned'), ('alive', 'queued')}
     assert [sweep[1] for sweep in _active_sweeps('orphans')] == ['alive']
@@ -273,19 +280,7 @@ def test_status_watch(campaign, monkeypatch):
     assert once.exit_code == 0, once.output
     assert [line[:3] for line in once.output.splitlines()] == ['-- ', 'scr'] + ['   '] * 10
 
-    sweep = orm.WorkChainNode()
-    sweep.set_process_label('SweepWorkChain')
-    sweep.set_process_type('aiida.workflows:enatom.sweep')
-    sweep.set_process_state(ProcessState.RUNNING)
-    sweep.store()
-    sweep.base.extras.set_many(
-        {
-            'enatom_campaign': 'watched',
-            'enatom_candidate': 'X',
-            'enatom_pressures_GPa': [100.0],
-            'enatom_runner': current_runner(),
-        }
-    )
+    sweep = _running_sweep('watched', 'X', [100.0], current_runner())
     orm.Group(label='watched').store().add_nodes(sweep)
     sleeps = []
 
