@@ -166,10 +166,24 @@ def main() -> None:
         {'pk': node.pk, 'label': node.process_label, 'exception': (node.exception or '')[-4000:]}
         for (node,) in query.iterall()
     ]
+    query = orm.QueryBuilder().append(
+        orm.ProcessNode, filters={'attributes.process_state': {'in': ['created', 'waiting', 'running']}}
+    )
+    active = [
+        {'pk': node.pk, 'label': node.process_label, 'state': _state(node), 'status': node.process_status}
+        for (node,) in query.iterall()
+    ]
     ended = ('finished', 'excepted', 'killed')
     # a sweep that excepted leaves the points it had submitted running: the campaign has ended when they have too
     terminated = bool(sweeps) and all(entry['state'] in ended for entry in sweeps + points)
-    state = {'sweeps': sweeps, 'points': points, 'calcjobs': calcjobs, 'excepted': excepted, 'terminated': terminated}
+    state = {
+        'sweeps': sweeps,
+        'points': points,
+        'calcjobs': calcjobs,
+        'excepted': excepted,
+        'active': active,
+        'terminated': terminated,
+    }
     print(json.dumps(state))
 
 

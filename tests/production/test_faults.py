@@ -60,7 +60,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 REFERENCE = HERE.parents[0] / 'fixtures' / 'faults' / 'reference_records.json'
 GROUP = 'faults'
 WORKERS = 2
-CAMPAIGN_TIMEOUT = 45 * 60
+CAMPAIGN_TIMEOUT = 30 * 60
 #: Seconds for `verdi daemon start` (the workers answering): 3-5 s on an idle 2-core machine, >10 min on a loaded one.
 DAEMON_TIMEOUT = 1800
 #: Record values compared with the embedded-profile run of the same points: key -> (relative, absolute) tolerance.
@@ -266,8 +266,34 @@ class Stack:
             if result:
                 return result
             if self.state['terminated'] or time.monotonic() > deadline:
-                raise AssertionError(f'{what}: not reached (terminated={self.state["terminated"]})')
+                raise AssertionError(f'{what}: not reached (terminated={self.state["terminated"]})\n{self.diagnosis()}')
             time.sleep(interval)
+
+    def diagnosis(self, lines: int = 40) -> str:
+        """Return what a stalled campaign shows: its active processes, SLURM's queue and the daemon log's last lines.
+
+        CI keeps only the test's output (the stack's folder is deleted), so a failure message carries this.
+        """
+        active = [f'  {p["pk"]} {p["label"]} {p["state"]}: {p["status"]}' for p in self.state.get('active', [])[:30]]
+        queue = nodes = ''
+        with contextlib.suppress(Exception):
+            queue = self.run(['squeue', '-h', '-o', '%i %T %M %r %j'], timeout=60).stdout.strip()
+            nodes = self.run(['sinfo', '-h', '-N', '-o', '%N %T %E'], timeout=60).stdout.strip()
+        log = self.aiida_path / '.aiida' / 'daemon' / 'log' / f'aiida-{self.profile}.log'
+        tail: list[str] = []
+        with contextlib.suppress(OSError):
+            wanted = re.compile(r'WARNING|ERROR|CRITICAL|REPORT|lease|reject|kept|Traceback')
+            tail = [line[:300] for line in log.read_text(errors='replace').splitlines() if wanted.search(line)]
+        return '\n'.join(
+            [
+                'active processes:',
+                *(active or ['  none']),
+                f'squeue: {queue or "empty"}',
+                f'sinfo: {nodes}',
+                f'daemon log ({len(tail)} matching lines, the last {lines}):',
+                *tail[-lines:],
+            ]
+        )
 
 
 def _nice() -> list[str]:
