@@ -279,6 +279,18 @@ class Stack:
         with contextlib.suppress(Exception):
             queue = self.run(['squeue', '-h', '-o', '%i %T %M %r %j'], timeout=60).stdout.strip()
             nodes = self.run(['sinfo', '-h', '-N', '-o', '%N %T %E'], timeout=60).stdout.strip()
+        queues = ''
+        with contextlib.suppress(Exception):  # tasks ready / held by a worker, and consumers, of each queue
+            columns = ['name', 'messages_ready', 'messages_unacknowledged', 'consumers']
+            listed = subprocess.run(
+                ['rabbitmqctl', '-q', 'list_queues', *columns],
+                env=self.rabbitmq.env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+            queues = '; '.join(line for line in listed.stdout.splitlines() if 'process.queue' in line)
         log = self.aiida_path / '.aiida' / 'daemon' / 'log' / f'aiida-{self.profile}.log'
         tail: list[str] = []
         with contextlib.suppress(OSError):
@@ -290,6 +302,7 @@ class Stack:
                 *(active or ['  none']),
                 f'squeue: {queue or "empty"}',
                 f'sinfo: {nodes}',
+                f'rabbitmq queues (ready, unacknowledged, consumers): {queues or "?"}',
                 f'daemon log ({len(tail)} matching lines, the last {lines}):',
                 *tail[-lines:],
             ]
