@@ -24,6 +24,9 @@ broadcasts (``Runner._poll_process``), the process's own subscribers are registe
 once the broker is back, and a task delivered twice (a send whose confirmation was lost) is dropped by the leases of
 :mod:`aiida_enatom.brokers.rabbitmq`. The retries run outside the worker's event loop, which must stay free: an
 earlier attempt that re-sent a task from the submitting process itself hung the worker (docs/cluster.md, section 5).
+Only success ends them: an error other than an outage's met by a retry is logged and the call kept for the next one
+(a retrying thread that ended on such an error would leave the process of a kept task ``created`` for ever and its
+parent waiting on it).
 """
 
 from __future__ import annotations
@@ -57,6 +60,13 @@ def _unreachable(what: str, exception: BaseException, retry_interval: float | No
     """Log that ``what`` failed because the broker is unreachable (and, if kept, how often it is retried)."""
     retrying = f'; retrying every {retry_interval:.0f} s' if retry_interval is not None else ''
     LOGGER.warning('%s, the broker is unreachable (%s: %s)%s', what, type(exception).__name__, exception, retrying)
+
+
+def _retry_failed(what: str, exception: BaseException) -> None:
+    """Log that a retry of ``what`` failed on something else than an outage; it is kept and tried again."""
+    LOGGER.warning(
+        '%s failed again (%s: %s), kept for the next retry', what, type(exception).__name__, exception, exc_info=True
+    )
 
 
 class DeferredBrokerCalls:
@@ -157,6 +167,9 @@ class DeferredBrokerCalls:
                 self._task_send(task, no_reply=True)
             except CONNECTION_ERRORS:
                 break  # in order: the next ones wait for this one
+            except Exception as exception:  # noqa: BLE001 - kept, not lost: see _retry_loop
+                _retry_failed(f'task {task}', exception)
+                break
             with self._lock:
                 self._tasks.pop(0)
             LOGGER.warning('task %s sent now that the broker is reachable again', task)
@@ -169,6 +182,9 @@ class DeferredBrokerCalls:
             except kiwipy.DuplicateSubscriberIdentifier:
                 pass  # registered by an attempt whose reply was lost: it is there
             except CONNECTION_ERRORS:
+                continue
+            except Exception as exception:  # noqa: BLE001 - kept, not lost: see _retry_loop
+                _retry_failed(f'{kind} subscriber {identifier}', exception)
                 continue
             with self._lock:
                 removed_meanwhile = self._pending.pop(key, None) is not subscriber
@@ -187,9 +203,17 @@ class DeferredBrokerCalls:
             self._thread.start()
 
     def _retry_loop(self) -> None:
+        # Nothing may end this thread while something is pending: a task it drops leaves its process `created` for
+        # ever and the parent waiting on it, with nothing in any log to say why (a reconnecting client can raise
+        # other errors than those of an outage, e.g. a publish cancelled while aio-pika reopens its channel).
         while True:
             time.sleep(self._retry_interval)
-            if self.retry() == 0:
+            try:
+                left = self.retry()
+            except Exception as exception:  # noqa: BLE001 - logged; everything pending stays kept
+                _retry_failed('the retry of the kept broker calls', exception)
+                continue
+            if left == 0:
                 with self._lock:
                     if not self._pending and not self._tasks:
                         self._thread = None

@@ -7,6 +7,7 @@ RabbitMQ that is stopped and started again.
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 
 import kiwipy
@@ -163,3 +164,40 @@ def test_a_task_whose_sender_waits_for_the_reply_still_raises():
     with pytest.raises(RuntimeError, match='closed'):
         communicator.task_send(_continue(4))
     assert deferred.pending_tasks == []
+
+
+def test_the_retry_survives_errors_other_than_an_outage(caplog):
+    """A retry that meets another error (a publish cancelled while the client reopens its channel) keeps the call.
+
+    Before, such an error ended the retrying thread: the kept task was never sent, its process stayed ``created``
+    and the parent waited on it for ever.
+    """
+    communicator = Communicator()
+    deferred = tolerate_broker_outages(communicator, retry_interval=0.02)
+    communicator.down = True
+    communicator.task_send(_continue(21), no_reply=True)
+    communicator.add_broadcast_subscriber(print, 'p21')
+    failures = {'task': 2, 'broadcast': 2}
+    send, add = deferred._task_send, communicator._add  # the communicator's own, as wrapped
+
+    def flaky_send(task, no_reply=False):
+        if failures['task']:
+            failures['task'] -= 1
+            raise concurrent.futures.CancelledError()
+        return send(task, no_reply)
+
+    def flaky_add(kind, subscriber, identifier):
+        if failures['broadcast']:
+            failures['broadcast'] -= 1
+            raise kiwipy.exceptions.CommunicatorClosed('reopening')
+        return add(kind, subscriber, identifier)
+
+    deferred._task_send = flaky_send
+    communicator._add = flaky_add  # type: ignore[method-assign]
+    communicator.down = False
+    wait_for(lambda: not deferred.pending_tasks and not deferred.pending, 5.0, 'the kept calls', interval=0.01)
+    assert communicator.tasks == [_continue(21)]
+    assert communicator.subscribers == {('broadcast', 'p21'): print}
+    assert failures == {'task': 0, 'broadcast': 0}
+    assert 'failed again (CancelledError' in caplog.text
+    assert 'failed again (CommunicatorClosed' in caplog.text
