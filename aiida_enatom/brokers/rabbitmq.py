@@ -35,7 +35,13 @@ from plumpy.process_comms import CONTINUE_TASK, TASK_ARGS, TASK_KEY
 from aiida_enatom.brokers.deferred import tolerate_broker_outages
 from aiida_enatom.brokers.leases import ProcessLeases
 
-__all__ = ('REJECT_DELAY_S', 'ExclusiveRabbitmqBroker', 'exclusive_subscriber', 'lease_folder')
+__all__ = (
+    'REJECT_DELAY_S',
+    'ExclusiveRabbitmqBroker',
+    'drop_stale_subscribers',
+    'exclusive_subscriber',
+    'lease_folder',
+)
 
 # under aiida's logger, so that the daemon workers' log file gets the messages
 LOGGER = logging.getLogger('aiida.enatom.broker')
@@ -76,7 +82,46 @@ async def _one_way(future: concurrent.futures.Future, loop: asyncio.AbstractEven
     return await waiter
 
 
-def exclusive_subscriber(subscriber: Callable, leases: ProcessLeases, delay: float = REJECT_DELAY_S) -> Callable:
+async def drop_stale_subscribers(communicator: Any, pid: int) -> list[str]:
+    """Remove the RPC and broadcast subscribers named ``pid`` from ``communicator``; return the kinds removed.
+
+    Called when a worker takes the lease of a process afresh, so no process of this worker has that PK and any such
+    subscriber is stale. One is left when aiida-core's ``submit`` creates a child during a broker outage: the child's
+    registration times out (kiwipy's thread communicator stops waiting after 10 s, while the registration itself goes
+    on in the communicator's event loop and completes once RabbitMQ is back), the deferred calls forget it when the
+    child is closed, and the stale subscriber later makes aiida-core's launcher take the child's task for a duplicate
+    and delete it: the child stayed ``created`` for ever and its parent waited on it (the fault campaign under load,
+    ``tests/production/test_faults.py``, 2026-11-28).
+
+    Parameters
+    ----------
+    communicator
+        kiwipy's asyncio communicator (``RmqCommunicator``), in whose event loop this runs.
+    pid : int
+        PK of the process about to be continued.
+    """
+    removed = []
+    for kind in ('rpc', 'broadcast'):
+        try:
+            await getattr(communicator, f'remove_{kind}_subscriber')(str(pid))
+        except ValueError:
+            continue  # none registered: the usual case
+        except Exception as exception:  # noqa: BLE001 - the process is continued all the same
+            LOGGER.warning(
+                'process<%d>: stale %s subscriber not removed (%s: %s)', pid, kind, type(exception).__name__, exception
+            )
+            continue
+        removed.append(kind)
+        LOGGER.warning('process<%d>: %s subscriber left by an earlier attempt to create it removed', pid, kind)
+    return removed
+
+
+def exclusive_subscriber(
+    subscriber: Callable,
+    leases: ProcessLeases,
+    delay: float = REJECT_DELAY_S,
+    drop_stale: Callable[[int], Any] | None = None,
+) -> Callable:
     """Wrap a task subscriber so that it continues a process only while holding that process's lease.
 
     Parameters
@@ -88,6 +133,9 @@ def exclusive_subscriber(subscriber: Callable, leases: ProcessLeases, delay: flo
         The leases shared by the workers of the profile.
     delay : float
         Seconds to keep a task for a process leased elsewhere before rejecting it.
+    drop_stale : callable, optional
+        ``await drop_stale(pid)`` is called when the lease of ``pid`` has just been taken (not when this worker held it
+        already), before the process is continued: :func:`drop_stale_subscribers` on the worker's communicator.
 
     Returns
     -------
@@ -96,6 +144,7 @@ def exclusive_subscriber(subscriber: Callable, leases: ProcessLeases, delay: flo
     """
 
     async def continue_exclusively(communicator: kiwipy.Communicator, task: Any, pid: int) -> Any:
+        fresh = not leases.held(pid)  # no await before the acquire: nothing of this worker can take it in between
         if not leases.acquire(pid):
             LOGGER.warning(
                 'process<%d> is run by daemon worker %s; task requeued in %.0f s', pid, leases.holder(pid), delay
@@ -104,6 +153,8 @@ def exclusive_subscriber(subscriber: Callable, leases: ProcessLeases, delay: flo
             raise kiwipy.TaskRejected(f'process<{pid}> is run by another daemon worker')
         loop = asyncio.get_running_loop()
         try:
+            if fresh and drop_stale is not None:
+                await drop_stale(pid)
             outcome = subscriber(communicator, task)
         except BaseException:
             leases.release(pid)
@@ -150,8 +201,12 @@ class ExclusiveRabbitmqBroker(RabbitmqBroker):
             leases = ProcessLeases(lease_folder(self._profile))
             add_task_subscriber = communicator.add_task_subscriber
 
+            # kiwipy's asyncio communicator inside the thread one: the task handlers run in its event loop
+            inner = getattr(communicator, '_communicator', None)
+            drop_stale = (lambda pid: drop_stale_subscribers(inner, pid)) if inner is not None else None
+
             def add_exclusive_task_subscriber(subscriber, identifier=None):
-                return add_task_subscriber(exclusive_subscriber(subscriber, leases), identifier)
+                return add_task_subscriber(exclusive_subscriber(subscriber, leases, drop_stale=drop_stale), identifier)
 
             communicator.add_task_subscriber = add_exclusive_task_subscriber
             tolerate_broker_outages(communicator)

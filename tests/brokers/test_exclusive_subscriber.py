@@ -14,7 +14,7 @@ import kiwipy
 import pytest
 
 from aiida_enatom.brokers.leases import ProcessLeases
-from aiida_enatom.brokers.rabbitmq import exclusive_subscriber
+from aiida_enatom.brokers.rabbitmq import drop_stale_subscribers, exclusive_subscriber
 
 
 def _continue(pid: int) -> dict:
@@ -96,3 +96,104 @@ def test_other_tasks_pass_through_untouched(tmp_path):
     assert receive(None, task) is launcher.futures[0]
     assert launcher.received == [task]
     assert not list(tmp_path.iterdir())
+
+
+class Subscribers:
+    """Stand-in for kiwipy's asyncio communicator: named RPC and broadcast subscribers, removed as kiwipy does."""
+
+    def __init__(self, *names: tuple[str, str]) -> None:
+        self.names = set(names)
+
+    async def _remove(self, kind: str, identifier: str) -> None:
+        await asyncio.sleep(0)
+        if (kind, identifier) not in self.names:
+            raise ValueError(f"Unknown subscriber '{identifier}'")
+        self.names.remove((kind, identifier))
+
+    async def remove_rpc_subscriber(self, identifier: str) -> None:
+        await self._remove('rpc', identifier)
+
+    async def remove_broadcast_subscriber(self, identifier: str) -> None:
+        await self._remove('broadcast', identifier)
+
+
+class StrictLauncher(Launcher):
+    """Refuses a process whose subscribers exist already, as aiida-core's launcher does (it then deletes the task)."""
+
+    def __init__(self, subscribers: Subscribers) -> None:
+        super().__init__()
+        self.subscribers = subscribers
+
+    def __call__(self, communicator, task):
+        pid = str(task['args']['pid'])
+        if ('rpc', pid) in self.subscribers.names or ('broadcast', pid) in self.subscribers.names:
+            raise kiwipy.DuplicateSubscriberIdentifier(f"RPC identifier '{pid}'")
+        self.subscribers.names |= {('rpc', pid), ('broadcast', pid)}
+        return super().__call__(communicator, task)
+
+
+def test_subscribers_left_by_an_earlier_creation_are_dropped_before_the_process_is_continued(tmp_path, caplog):
+    """A child created during a broker outage left its subscribers in the worker; its task must still run it."""
+
+    async def scenario():
+        subscribers = Subscribers(('rpc', '250'), ('broadcast', '250'), ('rpc', '9'))
+        leases = ProcessLeases(tmp_path)
+        launcher = StrictLauncher(subscribers)
+
+        async def drop(pid):
+            return await drop_stale_subscribers(subscribers, pid)
+
+        receive = exclusive_subscriber(launcher, leases, drop_stale=drop)
+        running = receive(None, _continue(250))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert [task['args']['pid'] for task in launcher.received] == [250]  # continued, not taken for a duplicate
+        assert subscribers.names == {('rpc', '250'), ('broadcast', '250'), ('rpc', '9')}  # its own, now live
+        # a second task for it while it runs here: dropped, and the live subscribers are not touched
+        assert receive(None, _continue(250)) is False
+        assert subscribers.names == {('rpc', '250'), ('broadcast', '250'), ('rpc', '9')}
+        launcher.futures[0].set_result(None)
+        await running
+
+    asyncio.run(scenario())
+    assert 'rpc subscriber left by an earlier attempt to create it removed' in caplog.text
+    assert 'broadcast subscriber left by an earlier attempt to create it removed' in caplog.text
+
+
+def test_without_dropping_them_the_launcher_takes_the_task_for_a_duplicate(tmp_path):
+    """What aiida-core did before: the stale subscriber makes the launcher refuse (and delete) the child's task."""
+
+    async def scenario():
+        subscribers = Subscribers(('rpc', '250'))
+        receive = exclusive_subscriber(StrictLauncher(subscribers), ProcessLeases(tmp_path))
+        with pytest.raises(kiwipy.DuplicateSubscriberIdentifier):
+            await receive(None, _continue(250))
+
+    asyncio.run(scenario())
+
+
+def test_two_tasks_at_once_drop_stale_subscribers_once(tmp_path):
+    """The second of two tasks handled before either took the lease must not remove the first one's subscribers."""
+
+    async def scenario():
+        subscribers = Subscribers()
+        calls = []
+
+        async def drop(pid):
+            calls.append(pid)
+            return await drop_stale_subscribers(subscribers, pid)
+
+        leases = ProcessLeases(tmp_path)
+        launcher = Launcher()
+        receive = exclusive_subscriber(launcher, leases, drop_stale=drop)
+        first, second = receive(None, _continue(31)), receive(None, _continue(31))  # both before any lease
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert calls == [31]
+        assert leases.held(31) == 2  # the second reached the launcher, which (aiida-core) drops it as a duplicate
+        for future in launcher.futures:
+            future.set_result(None)
+        await asyncio.gather(first, second)
+        assert leases.held(31) == 0
+
+    asyncio.run(scenario())
