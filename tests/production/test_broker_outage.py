@@ -16,6 +16,7 @@ import secrets
 import shutil
 import threading
 
+import kiwipy
 import pytest
 
 from aiida_enatom.brokers.deferred import CONNECTION_ERRORS, tolerate_broker_outages
@@ -89,3 +90,38 @@ def test_registration_and_broadcast_during_an_outage(rabbitmq):
     finally:
         for communicator in (tolerant, plain):
             communicator.close()
+
+
+def test_a_registration_that_timed_out_completes_later_and_its_stale_subscriber_is_dropped(rabbitmq):
+    """The premise of :func:`drop_stale_subscribers`, on a real broker, and the removal itself.
+
+    aiida-core's ``submit`` creates the child process in the parent's worker, which registers the child's RPC
+    subscriber, checkpoints it and closes it (removing the subscriber) before it sends the child's task. During an
+    outage the registration blocks on the reconnecting channel and kiwipy's thread communicator stops waiting after
+    its time-out, while the registration itself goes on and completes once the broker is back. The removal at the
+    close found nothing to remove then, so the subscriber stays: seen in fault run 4 of 2026-11-28, where it made
+    aiida-core's launcher delete the child's task as a duplicate.
+    """
+    from aiida_enatom.brokers.rabbitmq import drop_stale_subscribers
+
+    communicator = _communicator(rabbitmq.port)
+    try:
+        communicator.add_rpc_subscriber(lambda *args: None, 'running')  # the worker runs a process already
+        deferred = tolerate_broker_outages(communicator, retry_interval=1.0)
+        assert rabbitmq.stop()
+        assert communicator.add_rpc_subscriber(lambda *args: None, '250') == '250'  # kept: timed out
+        assert deferred.pending == [('rpc', '250')]
+        communicator.remove_rpc_subscriber('250')  # the child closed: forgotten
+        assert deferred.pending == []
+        rabbitmq.start(timeout=900)
+        inner = communicator._communicator  # kiwipy's asyncio communicator: what the daemon's task handlers use
+        subscribers = communicator._loop_scheduler.await_(inner.get_message_subscriber())._rpc_subscribers
+        wait_for(lambda: '250' in subscribers, 120, 'the timed-out registration to complete', interval=0.5)
+        with pytest.raises(kiwipy.DuplicateSubscriberIdentifier):  # what aiida-core's launcher meets
+            communicator.add_rpc_subscriber(lambda *args: None, '250')
+        removed = communicator._loop_scheduler.await_(drop_stale_subscribers(inner, 250))
+        assert removed == ['rpc']
+        assert communicator.add_rpc_subscriber(lambda *args: None, '250') == '250'  # the child can be continued
+        assert 'running' in subscribers  # nothing else touched
+    finally:
+        communicator.close()
