@@ -12,7 +12,10 @@ before it continues it and gives it up when the process has left the worker (ter
 otherwise). A task for a process the worker already runs is acknowledged and dropped. A worker that receives a task
 for a process another worker holds waits :data:`REJECT_DELAY_S` and rejects it; RabbitMQ requeues it, so it is never
 lost: it comes back until the holder has finished the process (the task then finds it terminated) or has died (the
-kernel drops a dead worker's lease and the next worker takes the process over). A process recreated while the broker
+kernel drops a dead worker's lease and the next worker takes the process over). A worker that takes a lease afresh
+first removes subscribers named after that PK that an earlier creation of the process left in it
+(:func:`drop_stale_subscribers`), so that aiida-core's launcher does not take the task for a duplicate and delete it.
+A process recreated while the broker
 is going away or coming back is not lost to a closed connection any more (:mod:`aiida_enatom.brokers.deferred`).
 Everything else is aiida-core's ``core.rabbitmq`` broker unchanged: same configuration, queues and messages, so a
 profile can switch between the two (``aiida-enatom setup --production`` selects this one).
