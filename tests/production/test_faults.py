@@ -269,7 +269,7 @@ class Stack:
                 raise AssertionError(f'{what}: not reached (terminated={self.state["terminated"]})\n{self.diagnosis()}')
             time.sleep(interval)
 
-    def diagnosis(self, lines: int = 40) -> str:
+    def diagnosis(self, lines_shown: int = 25) -> str:
         """Return what a stalled campaign shows: its active processes, SLURM's queue and the daemon log's last lines.
 
         CI keeps only the test's output (the stack's folder is deleted), so a failure message carries this.
@@ -292,10 +292,16 @@ class Stack:
             )
             queues = '; '.join(line for line in listed.stdout.splitlines() if 'process.queue' in line)
         log = self.aiida_path / '.aiida' / 'daemon' / 'log' / f'aiida-{self.profile}.log'
-        tail: list[str] = []
+        lines: list[str] = []
         with contextlib.suppress(OSError):
-            wanted = re.compile(r'WARNING|ERROR|CRITICAL|REPORT|lease|reject|kept|Traceback')
-            tail = [line[:300] for line in log.read_text(errors='replace').splitlines() if wanted.search(line)]
+            lines = log.read_text(errors='replace').splitlines()
+        # the daemon log's lines on the active processes (the one that stalled is among them), then the broker's and
+        # the launcher's warnings and errors: what explained the stall of run 4 (2026-11-28)
+        pks = '|'.join(str(p['pk']) for p in self.state.get('active', []))
+        about = re.compile(rf'[<\[ ]({pks})[>|\] ]|\'pid\': ({pks})\b') if pks else None
+        broker = re.compile(r'aiida\.enatom\.broker|aiida\.engine\.processes\.launcher|Traceback|CRITICAL')
+        on_active = [line[:300] for line in lines if about and about.search(line) and not line[:4].isdigit()]
+        warnings = [line[:300] for line in lines if broker.search(line) and not line.startswith('20')]
         return '\n'.join(
             [
                 'active processes:',
@@ -303,8 +309,10 @@ class Stack:
                 f'squeue: {queue or "empty"}',
                 f'sinfo: {nodes}',
                 f'rabbitmq queues (ready, unacknowledged, consumers): {queues or "?"}',
-                f'daemon log ({len(tail)} matching lines, the last {lines}):',
-                *tail[-lines:],
+                f'daemon log on the active processes ({len(on_active)} lines, the last {lines_shown}):',
+                *on_active[-lines_shown:],
+                f'daemon log, broker and launcher ({len(warnings)} lines, the last {lines_shown}):',
+                *warnings[-lines_shown:],
             ]
         )
 
