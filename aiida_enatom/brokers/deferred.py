@@ -144,11 +144,20 @@ class DeferredBrokerCalls:
             return identifier
 
     def remove(self, kind: str, identifier: str) -> Any:
-        """Remove a subscriber: forget it if it is still pending, else remove it from the communicator."""
+        """Remove a subscriber: forget it if it is still pending, else remove it from the communicator.
+
+        A removal that fails on a connection error is logged, not raised: kiwipy forgets the subscriber before it
+        talks to the broker, and the broker drops the consumer with the connection. (Raised, it reached plumpy's
+        clean-up of every process that closed during the outage, which logged it as an error with a traceback.)
+        """
         with self._lock:
             if self._pending.pop((kind, identifier), None) is not None:
                 return None
-        return self._remove[kind](identifier)
+        try:
+            return self._remove[kind](identifier)
+        except CONNECTION_ERRORS as exception:
+            _unreachable(f'{kind} subscriber {identifier} removed here but not at the broker', exception)
+            return None
 
     def retry(self) -> int:
         """Try once to send every pending task (in order) and to register every pending subscriber.

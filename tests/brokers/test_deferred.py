@@ -201,3 +201,23 @@ def test_the_retry_survives_errors_other_than_an_outage(caplog):
     assert failures == {'task': 0, 'broadcast': 0}
     assert 'failed again (CancelledError' in caplog.text
     assert 'failed again (CommunicatorClosed' in caplog.text
+
+
+def test_a_removal_during_an_outage_is_logged_not_raised(caplog):
+    """plumpy removes a closing process's subscribers; during an outage that failed and logged a traceback."""
+    communicator = Communicator()
+    tolerate_broker_outages(communicator)
+    communicator.add_rpc_subscriber(print, '30')
+
+    def closed_after_forgetting(kind, identifier):
+        communicator.subscribers.pop((kind, identifier))  # as kiwipy: forgotten first, then the broker is asked
+        communicator._check()
+
+    communicator._remove = closed_after_forgetting  # type: ignore[method-assign]
+    communicator.down = True
+    assert communicator.remove_rpc_subscriber('30') is None
+    assert communicator.subscribers == {}
+    assert 'rpc subscriber 30 removed here but not at the broker' in caplog.text
+    communicator.down = False
+    with pytest.raises(KeyError):  # anything else is still raised
+        communicator.remove_rpc_subscriber('30')
