@@ -103,12 +103,20 @@ async def drop_stale_subscribers(communicator: Any, pid: int) -> list[str]:
     pid : int
         PK of the process about to be continued.
     """
-    removed = []
+    # Only look, never create: kiwipy makes its message subscriber on first use, and a second creation racing with
+    # the worker's own first registration (many tasks at once when a daemon starts) would replace the first one and
+    # lose the subscribers registered on it (a chain excepted that way in the suite run of 2026-11-28, 11:08).
+    existing = getattr(communicator, '_message_subscriber', None)
+    removed: list[str] = []
+    if existing is None:
+        return removed  # nothing registered in this worker yet: nothing can be stale
     for kind in ('rpc', 'broadcast'):
+        if str(pid) not in getattr(existing, f'_{kind}_subscribers', {}):
+            continue  # the usual case
         try:
             await getattr(communicator, f'remove_{kind}_subscriber')(str(pid))
         except ValueError:
-            continue  # none registered: the usual case
+            continue  # removed meanwhile
         except Exception as exception:  # noqa: BLE001 - the process is continued all the same
             LOGGER.warning(
                 'process<%d>: stale %s subscriber not removed (%s: %s)', pid, kind, type(exception).__name__, exception

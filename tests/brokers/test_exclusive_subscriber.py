@@ -99,16 +99,36 @@ def test_other_tasks_pass_through_untouched(tmp_path):
 
 
 class Subscribers:
-    """Stand-in for kiwipy's asyncio communicator: named RPC and broadcast subscribers, removed as kiwipy does."""
+    """Stand-in for kiwipy's asyncio communicator: its message subscriber's RPC and broadcast registries.
 
-    def __init__(self, *names: tuple[str, str]) -> None:
-        self.names = set(names)
+    Removing goes through the communicator, as in kiwipy, and would make the message subscriber if there were none
+    (``created`` counts that: :func:`drop_stale_subscribers` must never do it).
+    """
+
+    def __init__(self, *names: tuple[str, str], made: bool = True) -> None:
+        self._message_subscriber = self if made else None
+        self._rpc_subscribers = {name: object() for kind, name in names if kind == 'rpc'}
+        self._broadcast_subscribers = {name: object() for kind, name in names if kind == 'broadcast'}
+        self.created = 0
+
+    @property
+    def names(self) -> set[tuple[str, str]]:
+        return {('rpc', name) for name in self._rpc_subscribers} | {
+            ('broadcast', name) for name in self._broadcast_subscribers
+        }
+
+    def add(self, kind: str, identifier: str) -> None:
+        getattr(self, f'_{kind}_subscribers')[identifier] = object()
 
     async def _remove(self, kind: str, identifier: str) -> None:
+        if self._message_subscriber is None:
+            self._message_subscriber = self
+            self.created += 1
         await asyncio.sleep(0)
-        if (kind, identifier) not in self.names:
+        registry = getattr(self, f'_{kind}_subscribers')
+        if identifier not in registry:
             raise ValueError(f"Unknown subscriber '{identifier}'")
-        self.names.remove((kind, identifier))
+        del registry[identifier]
 
     async def remove_rpc_subscriber(self, identifier: str) -> None:
         await self._remove('rpc', identifier)
@@ -128,7 +148,8 @@ class StrictLauncher(Launcher):
         pid = str(task['args']['pid'])
         if ('rpc', pid) in self.subscribers.names or ('broadcast', pid) in self.subscribers.names:
             raise kiwipy.DuplicateSubscriberIdentifier(f"RPC identifier '{pid}'")
-        self.subscribers.names |= {('rpc', pid), ('broadcast', pid)}
+        self.subscribers.add('rpc', pid)
+        self.subscribers.add('broadcast', pid)
         return super().__call__(communicator, task)
 
 
@@ -195,5 +216,16 @@ def test_two_tasks_at_once_drop_stale_subscribers_once(tmp_path):
             future.set_result(None)
         await asyncio.gather(first, second)
         assert leases.held(31) == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_worker_without_subscribers_yet_is_left_alone(tmp_path):
+    """At a daemon's start many tasks arrive at once; removing would make kiwipy's subscriber concurrently."""
+
+    async def scenario():
+        subscribers = Subscribers(made=False)
+        assert await drop_stale_subscribers(subscribers, 17) == []
+        assert subscribers.created == 0 and subscribers._message_subscriber is None
 
     asyncio.run(scenario())

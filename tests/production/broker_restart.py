@@ -79,18 +79,22 @@ import collections, json, re, sys
 from aiida import load_profile, orm
 load_profile(sys.argv[1])
 pks = json.loads(sys.argv[2])
-chains, jobs, steps = {}, {}, collections.Counter()
+chains, jobs, steps, exceptions = {}, {}, collections.Counter(), {}
 for pk in pks:
     node = orm.load_node(pk)
     chains[pk] = [node.process_state.value if node.process_state else None, node.exit_status]
     for child in node.called:
         jobs[child.pk] = [child.process_state.value if child.process_state else None, child.exit_status]
+    for excepted in [node, *node.called]:
+        if excepted.process_state and excepted.process_state.value == 'excepted':
+            exceptions[excepted.pk] = (excepted.exception or '')[-1500:]
     for entry in orm.Log.collection.get_logs_for(node):
         match = re.search(r'step (\w+)', entry.message)
         if match:
             steps[f'{pk}:{match.group(1)}'] += 1
 added = orm.QueryBuilder().append(orm.CalcJobNode, filters={'process_type': {'like': '%arithmetic.add'}}).count()
-print(json.dumps({'chains': chains, 'jobs': jobs, 'step_runs': steps, 'calcjob_nodes': added}))
+state = {'chains': chains, 'jobs': jobs, 'step_runs': steps, 'calcjob_nodes': added, 'exceptions': exceptions}
+print(json.dumps(state))
 """
 
 PATTERNS = {

@@ -42,7 +42,7 @@ def test_every_chain_finishes_after_the_broker_restart(restarted):
     assert restarted['broker_down_s'] >= 10.0
     assert {pk: state for pk, state in restarted['chains'].items()} == {
         str(pk): ['finished', 0] for pk in restarted['chain_pks']
-    }, restarted
+    }, (restarted['exceptions'], restarted)
     assert all(state == ['finished', 0] for state in restarted['jobs'].values()), restarted['jobs']
 
 
