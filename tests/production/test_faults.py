@@ -293,15 +293,17 @@ class Stack:
             queues = '; '.join(line for line in listed.stdout.splitlines() if 'process.queue' in line)
         log = self.aiida_path / '.aiida' / 'daemon' / 'log' / f'aiida-{self.profile}.log'
         lines: list[str] = []
-        with contextlib.suppress(OSError):
-            lines = log.read_text(errors='replace').splitlines()
+        with contextlib.suppress(
+            OSError
+        ):  # aiida's own lines; circus repeats each as '2026-11-28 10:04:35 [pid] | ...'
+            lines = [line for line in log.read_text(errors='replace').splitlines() if not line[:4].isdigit()]
         # the daemon log's lines on the active processes (the one that stalled is among them), then the broker's and
         # the launcher's warnings and errors: what explained the stall of run 4 (2026-11-28)
         pks = '|'.join(str(p['pk']) for p in self.state.get('active', []))
         about = re.compile(rf'[<\[ ]({pks})[>|\] ]|\'pid\': ({pks})\b') if pks else None
         broker = re.compile(r'aiida\.enatom\.broker|aiida\.engine\.processes\.launcher|Traceback|CRITICAL')
-        on_active = [line[:300] for line in lines if about and about.search(line) and not line[:4].isdigit()]
-        warnings = [line[:300] for line in lines if broker.search(line) and not line.startswith('20')]
+        on_active = [line[:300] for line in lines if about and about.search(line)]
+        warnings = [line[:300] for line in lines if broker.search(line)]
         return '\n'.join(
             [
                 'active processes:',
